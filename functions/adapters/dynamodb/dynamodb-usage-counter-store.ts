@@ -1,0 +1,123 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import type { CounterWrite, UsageCounterStore, WriteOutcome } from '../../../shared/metering/ports.js';
+import { EMITTED, PENDING } from '../../../shared/metering/write-counters.js';
+import { ExpressionBuilder, describeValue, quantityValue, scalarValue, snapshotOf } from './attribute-values.js';
+import type { CapacityListener } from './capacity.js';
+
+/**
+ * Counter items in the usage table. Marshals the domain's `CounterWrite` into one conditional
+ * `UpdateItem`; on a refused condition returns the item as it was (ALL_OLD), so the domain can
+ * re-aggregate without a read.
+ */
+export class DynamoDbUsageCounterStore implements UsageCounterStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly onCapacity: CapacityListener = () => {},
+  ) {}
+
+  async write(write: CounterWrite): Promise<WriteOutcome> {
+    const x = new ExpressionBuilder();
+    const sets: string[] = [];
+    const adds: string[] = [];
+    const conditions: string[] = [];
+    for (const [name, value] of Object.entries(write.describe)) {
+      sets.push(`${x.name(name)} = ${x.value(describeValue(value))}`);
+    }
+    for (const mark of write.marks) {
+      const n = x.name(mark.attribute);
+      conditions.push(`(attribute_not_exists(${n}) OR ${n} < ${x.value({ S: mark.below })})`);
+      sets.push(`${n} = ${x.value({ S: mark.set })}`);
+    }
+    for (const [name, value] of write.set) sets.push(`${x.name(name)} = ${x.value(scalarValue(value))}`);
+    for (const [name, amount] of write.add) adds.push(`${x.name(name)} ${x.value(quantityValue(amount))}`);
+    for (const [name, values] of write.addToSet) {
+      if (values.length > 0) adds.push(`${x.name(name)} ${x.value({ SS: [...values] })}`);
+    }
+    const { greaterThan, equals, atMost } = write.guards;
+    if (greaterThan) {
+      const n = x.name(greaterThan.attribute);
+      conditions.push(`(attribute_not_exists(${n}) OR ${n} < ${x.value(scalarValue(greaterThan.value))})`);
+    }
+    for (const guard of equals ?? []) {
+      const n = x.name(guard.attribute);
+      conditions.push(
+        guard.equals === undefined
+          ? `attribute_not_exists(${n})`
+          : `${n} = ${x.value(quantityValue(guard.equals))}`,
+      );
+    }
+    if (atMost) {
+      const n = x.name(atMost.attribute);
+      conditions.push(`(attribute_not_exists(${n}) OR ${n} <= ${x.value(quantityValue(atMost.value))})`);
+    }
+    const input: UpdateItemCommandInput = {
+      TableName: this.tableName,
+      Key: { pk: { S: write.pk }, sk: { S: write.sk } },
+      UpdateExpression: [`SET ${sets.join(', ')}`, adds.length > 0 ? `ADD ${adds.join(', ')}` : '']
+        .filter(Boolean)
+        .join(' '),
+      ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
+      ExpressionAttributeNames: x.names,
+      ExpressionAttributeValues: x.values,
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      ReturnConsumedCapacity: 'TOTAL',
+    };
+    return this.#update(input);
+  }
+
+  async claimThresholds(pk: string, sk: string, percents: readonly number[]): Promise<WriteOutcome> {
+    const x = new ExpressionBuilder();
+    const emitted = x.name(EMITTED);
+    const pending = x.name(PENDING);
+    const conditions = percents.map((p) => {
+      const v = x.value({ N: String(p) });
+      return `NOT contains(${emitted}, ${v}) AND NOT contains(${pending}, ${v})`;
+    });
+    return this.#update({
+      TableName: this.tableName,
+      Key: { pk: { S: pk }, sk: { S: sk } },
+      UpdateExpression: `ADD ${pending} ${x.value({ NS: percents.map(String) })}`,
+      ConditionExpression: `attribute_exists(pk) AND ${conditions.join(' AND ')}`,
+      ExpressionAttributeNames: x.names,
+      ExpressionAttributeValues: x.values,
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      ReturnConsumedCapacity: 'TOTAL',
+    });
+  }
+
+  async completeThresholds(pk: string, sk: string, percents: readonly number[]): Promise<void> {
+    const x = new ExpressionBuilder();
+    const set = x.value({ NS: percents.map(String) });
+    await this.#update({
+      TableName: this.tableName,
+      Key: { pk: { S: pk }, sk: { S: sk } },
+      UpdateExpression: `ADD ${x.name(EMITTED)} ${set} DELETE ${x.name(PENDING)} ${set}`,
+      ExpressionAttributeNames: x.names,
+      ExpressionAttributeValues: x.values,
+      ReturnConsumedCapacity: 'TOTAL',
+    });
+  }
+
+  async #update(input: UpdateItemCommandInput): Promise<WriteOutcome> {
+    try {
+      const result = await this.client.send(new UpdateItemCommand(input));
+      this.onCapacity('write', result.ConsumedCapacity?.CapacityUnits ?? 1);
+      return { ok: true, after: snapshotOf(result.Attributes) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        // A refused conditional write consumes capacity on AWS; DynamoDB Local does not report it.
+        this.onCapacity('write', 1);
+        return { ok: false, current: snapshotOf(error.Item) };
+      }
+      throw error;
+    }
+  }
+}

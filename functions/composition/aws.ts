@@ -1,0 +1,29 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { S3BlobStore } from '../adapters/blob/s3-blob-store.js';
+import { SnsThresholdPublisher } from '../adapters/sns/sns-threshold-publisher.js';
+import { readAwsConsumerConfig } from './aws-config.js';
+import { meteringDeps } from './metering-deps.js';
+
+/**
+ * The AWS composition root: the only place on AWS that reads configuration and chooses
+ * adapters. Clients are created once per Lambda container.
+ */
+export function awsMeteringDeps(env: NodeJS.ProcessEnv = process.env) {
+  const config = readAwsConsumerConfig(env);
+  const region = config.AWS_REGION;
+  return meteringDeps({
+    dynamodb: new DynamoDBClient({ region }),
+    tables: {
+      usage: config.TOLLGATE_USAGE_TABLE,
+      dedup: config.TOLLGATE_DEDUP_TABLE,
+      config: config.TOLLGATE_CONFIG_TABLE,
+      quarantine: config.TOLLGATE_QUARANTINE_TABLE,
+    },
+    blobs: new S3BlobStore(new S3Client({ region }), config.TOLLGATE_QUARANTINE_BUCKET),
+    thresholds: new SnsThresholdPublisher(new SNSClient({ region }), config.TOLLGATE_THRESHOLD_TOPIC_ARN),
+    envelopeDedup: config.TOLLGATE_ENVELOPE_DEDUP === 'on',
+    configCacheMs: config.TOLLGATE_CONFIG_CACHE_SECONDS * 1000,
+  });
+}

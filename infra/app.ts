@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { createTollgateApp } from './tollgate-app.js';
+
+createTollgateApp().app.synth();

@@ -1,0 +1,137 @@
+import type { Node } from 'constructs';
+
+/**
+ * Deployment options, read once from CDK context (`cdk deploy -c tollgate:streamMode=PROVISIONED`
+ * or the `context` block of cdk.json) and validated before any resource is built.
+ */
+export type StreamCapacityMode = 'ON_DEMAND' | 'PROVISIONED';
+export type EnvelopeDedup = 'on' | 'off';
+export type DataRemoval = 'retain' | 'destroy';
+
+export interface TollgateConfig {
+  readonly stackName: string;
+  readonly streamMode: StreamCapacityMode;
+  /** Set only for PROVISIONED streams. */
+  readonly shardCount?: number;
+  readonly alarmEmail?: string;
+  readonly envelopeDedup: EnvelopeDedup;
+  readonly removalPolicy: DataRemoval;
+}
+
+export const CONTEXT_KEYS = {
+  stackName: 'tollgate:stackName',
+  streamMode: 'tollgate:streamMode',
+  shardCount: 'tollgate:shardCount',
+  alarmEmail: 'tollgate:alarmEmail',
+  envelopeDedup: 'tollgate:envelopeDedup',
+  removalPolicy: 'tollgate:removalPolicy',
+} as const;
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(CONTEXT_KEYS));
+const DEFAULT_SHARD_COUNT = 2;
+const MAX_SHARD_COUNT = 10_000;
+
+export class InvalidContextError extends Error {
+  readonly code = 'invalid_context';
+
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`Invalid CDK context ${key}: ${message}`);
+    this.name = 'InvalidContextError';
+  }
+}
+
+/** Reads and validates every `tollgate:*` context key; throws `InvalidContextError` naming the key. */
+export function readTollgateConfig(node: Node): TollgateConfig {
+  rejectUnknownKeys(node);
+  const streamMode = readChoice(node, CONTEXT_KEYS.streamMode, ['ON_DEMAND', 'PROVISIONED'], 'ON_DEMAND');
+  const shardCount = readShardCount(node, streamMode);
+  const alarmEmail = readEmail(node, CONTEXT_KEYS.alarmEmail);
+  return {
+    stackName: readStackName(node, CONTEXT_KEYS.stackName),
+    streamMode,
+    ...(shardCount === undefined ? {} : { shardCount }),
+    ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    envelopeDedup: readChoice(node, CONTEXT_KEYS.envelopeDedup, ['on', 'off'], 'on'),
+    removalPolicy: readChoice(node, CONTEXT_KEYS.removalPolicy, ['retain', 'destroy'], 'retain'),
+  };
+}
+
+/** A misspelt key (`tollgate:alarmEmial`) would otherwise be ignored silently. */
+function rejectUnknownKeys(node: Node): void {
+  const allContext = node.getAllContext() as Record<string, unknown>;
+  for (const key of Object.keys(allContext)) {
+    if (key.startsWith('tollgate:') && !KNOWN_KEYS.has(key)) {
+      throw new InvalidContextError(key, `unknown key; expected one of ${[...KNOWN_KEYS].join(', ')}`);
+    }
+  }
+}
+
+function readString(node: Node, key: string): string | undefined {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'string') {
+    throw new InvalidContextError(key, `expected a string, got ${JSON.stringify(raw)}`);
+  }
+  const value = raw.trim();
+  return value === '' ? undefined : value;
+}
+
+function readChoice<T extends string>(node: Node, key: string, allowed: readonly T[], fallback: T): T {
+  const value = readString(node, key);
+  if (value === undefined) return fallback;
+  const match = allowed.find((candidate) => candidate === value);
+  if (match === undefined) {
+    throw new InvalidContextError(key, `"${value}" is not one of ${allowed.join(' | ')}`);
+  }
+  return match;
+}
+
+function readShardCount(node: Node, streamMode: StreamCapacityMode): number | undefined {
+  const key = CONTEXT_KEYS.shardCount;
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') {
+    return streamMode === 'PROVISIONED' ? DEFAULT_SHARD_COUNT : undefined;
+  }
+  if (streamMode !== 'PROVISIONED') {
+    throw new InvalidContextError(
+      key,
+      `only applies when ${CONTEXT_KEYS.streamMode} is PROVISIONED (an ON_DEMAND stream scales its own shards)`,
+    );
+  }
+  // `-c key=value` always arrives as a string; cdk.json may hold a number.
+  const count = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_SHARD_COUNT) {
+    throw new InvalidContextError(
+      key,
+      `expected an integer from 1 to ${MAX_SHARD_COUNT}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return count;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function readEmail(node: Node, key: string): string | undefined {
+  const value = readString(node, key);
+  if (value !== undefined && !EMAIL.test(value)) {
+    throw new InvalidContextError(key, `"${value}" is not an email address`);
+  }
+  return value;
+}
+
+/** CloudFormation stack names: a letter, then letters, digits and hyphens, at most 128. */
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+function readStackName(node: Node, key: string): string {
+  const value = readString(node, key) ?? 'Tollgate';
+  if (!STACK_NAME.test(value)) {
+    throw new InvalidContextError(
+      key,
+      `"${value}" is not a valid stack name (a letter, then letters, digits or hyphens, at most 128)`,
+    );
+  }
+  return value;
+}

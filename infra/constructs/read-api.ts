@@ -1,0 +1,144 @@
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { BillingTables } from './billing-tables.js';
+import { METRICS_NAMESPACE } from './ingest-pipeline.js';
+import { KMS_REASON, kmsWildcardFindings, nagRef } from './nag-findings.js';
+import { TollgateFunction } from './tollgate-function.js';
+
+export interface ReadApiProps {
+  readonly key: kms.IKey;
+  readonly tables: BillingTables;
+  readonly stream: kinesis.IStream;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** Stage-wide default route throttling (requests per second, and burst). */
+export const API_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
+
+/**
+ * The HTTP API: `ANY /v1/{proxy+}` to one Lambda that authenticates the bearer token itself
+ * (the admin token from Secrets Manager, tenant tokens by their sha256 in the config table),
+ * reads usage and quarantine, manages catalog and tenants, and puts events for `tollgate send`.
+ */
+export class ReadApi extends Construct {
+  readonly httpApi: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  readonly handler: TollgateFunction;
+  readonly adminTokenSecret: secretsmanager.Secret;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ReadApiProps) {
+    super(scope, id);
+    const { tables } = props;
+
+    this.adminTokenSecret = new secretsmanager.Secret(this, 'AdminToken', {
+      description: 'Tollgate admin bearer token (the secret string is the token)',
+      encryptionKey: props.key,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy: props.removalPolicy,
+    });
+    Validations.of(this.adminTokenSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The admin token is held by operators and CI, so rotating it means handing them the new value: rotation is a manual, documented step (docs/deploy.md, put-secret-value). Tenants authenticate with their own hashed tokens, not this one.',
+    });
+
+    this.handler = new TollgateFunction(this, 'Handler', {
+      entry: 'functions/api/handler.ts',
+      description: 'Tollgate HTTP API (payload v2, bearer-token auth in the function)',
+      memorySize: 1024,
+      // HTTP API integrations time out at 30 s.
+      timeout: Duration.seconds(29),
+      removalPolicy: props.removalPolicy,
+      environment: {
+        ...tables.nameVariables(),
+        TOLLGATE_STREAM_NAME: props.stream.streamName,
+        TOLLGATE_ADMIN_TOKEN_SECRET_ARN: this.adminTokenSecret.secretArn,
+        POWERTOOLS_SERVICE_NAME: 'tollgate-api',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      },
+    });
+
+    const role = this.handler.role;
+    tables.byId.usage.grantReadData(role);
+    tables.byId.quarantine.grantReadData(role);
+    tables.byId.config.grantReadWriteData(role);
+    props.stream.grantWrite(role);
+    this.adminTokenSecret.grantRead(role);
+
+    for (const finding of kmsWildcardFindings) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[${finding}]`,
+        reason: KMS_REASON,
+      });
+    }
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagRef(tables.byId.quarantine, 'Arn')}/index/*]`,
+      reason:
+        'Read access to the indexes of the quarantine table (its by-reason index lists quarantined records by reason code); no other table.',
+    });
+
+    this.httpApi = new apigwv2.HttpApi(this, 'Http', {
+      description: 'Tollgate API',
+      createDefaultStage: false,
+    });
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: props.removalPolicy,
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: API_THROTTLE,
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            sourceIp: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            responseLatency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            error: '$context.error.message',
+          }),
+        ),
+      },
+    });
+
+    const [route] = this.httpApi.addRoutes({
+      path: '/v1/{proxy+}',
+      methods: [apigwv2.HttpMethod.ANY],
+      integration: new HttpLambdaIntegration('Handler', this.handler.function, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
+    });
+    if (route !== undefined) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The function authenticates every request itself: a bearer token compared with the admin token from Secrets Manager, or looked up by its sha256 in the config table (tenant tokens), before any handler runs.',
+      });
+    }
+  }
+
+  /** `https://{api-id}.execute-api.{region}.amazonaws.com/` */
+  get url(): string {
+    return this.stage.url;
+  }
+}

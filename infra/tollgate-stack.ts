@@ -1,0 +1,129 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { TABLE_IDS } from '../shared/tables/table-definitions.js';
+import type { TollgateConfig } from './config.js';
+import { AlertTopics } from './constructs/alert-topics.js';
+import { BillingTables } from './constructs/billing-tables.js';
+import { CONSUMER_SERVICE_NAME, IngestPipeline, METRICS_NAMESPACE } from './constructs/ingest-pipeline.js';
+import { OperationalAlarms } from './constructs/operational-alarms.js';
+import { QuarantineBlobStore } from './constructs/quarantine-blob-store.js';
+import { ReadApi } from './constructs/read-api.js';
+
+export interface TollgateStackProps extends StackProps {
+  readonly config: TollgateConfig;
+}
+
+/**
+ * Everything Tollgate runs in the customer's account: Kinesis -> consumer Lambda -> DynamoDB,
+ * the HTTP API, the quarantine blob store, threshold and alarm topics, all under one
+ * customer-managed key.
+ */
+export class TollgateStack extends Stack {
+  readonly key: kms.Key;
+  readonly tables: BillingTables;
+  readonly quarantine: QuarantineBlobStore;
+  readonly topics: AlertTopics;
+  readonly ingest: IngestPipeline;
+  readonly api: ReadApi;
+  readonly alarms: OperationalAlarms;
+
+  constructor(scope: Construct, id: string, props: TollgateStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const retain = config.removalPolicy === 'retain';
+    const removalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const alarmNamePrefix = `${this.stackName}-`;
+
+    this.key = new kms.Key(this, 'Key', {
+      description: `Tollgate ${this.stackName}: stream, tables, topics, queues and quarantine blobs`,
+      alias: `alias/tollgate/${this.stackName}`,
+      enableKeyRotation: true,
+      removalPolicy,
+      ...(retain ? {} : { pendingWindow: Duration.days(7) }),
+    });
+
+    this.tables = new BillingTables(this, 'Tables', {
+      key: this.key,
+      removalPolicy,
+      deletionProtection: retain,
+    });
+
+    this.quarantine = new QuarantineBlobStore(this, 'Quarantine', {
+      key: this.key,
+      removalPolicy,
+      autoDeleteObjects: !retain,
+    });
+
+    this.topics = new AlertTopics(this, 'Topics', {
+      key: this.key,
+      alarmNamePrefix,
+      ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
+    });
+
+    this.ingest = new IngestPipeline(this, 'Ingest', {
+      key: this.key,
+      streamMode: config.streamMode,
+      ...(config.shardCount === undefined ? {} : { shardCount: config.shardCount }),
+      envelopeDedup: config.envelopeDedup,
+      tables: this.tables,
+      quarantineBucket: this.quarantine.bucket,
+      thresholdsTopic: this.topics.thresholds,
+      removalPolicy,
+    });
+
+    this.api = new ReadApi(this, 'Api', {
+      key: this.key,
+      tables: this.tables,
+      stream: this.ingest.stream,
+      removalPolicy,
+    });
+
+    this.alarms = new OperationalAlarms(this, 'Alarms', {
+      alarmNamePrefix,
+      topic: this.topics.alarms,
+      consumer: this.ingest.consumer.function,
+      deadLetterQueue: this.ingest.deadLetterQueue,
+      httpApi: this.api.httpApi,
+      metricsNamespace: METRICS_NAMESPACE,
+      consumerServiceName: CONSUMER_SERVICE_NAME,
+    });
+
+    this.addOutputs();
+  }
+
+  private addOutputs(): void {
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+
+    output('StreamName', this.ingest.stream.streamName, 'Kinesis stream that receives usage events');
+    output('StreamArn', this.ingest.stream.streamArn, 'ARN of the usage event stream');
+    for (const tableId of TABLE_IDS) {
+      const id = `${tableId.charAt(0).toUpperCase()}${tableId.slice(1)}TableName`;
+      output(id, this.tables.byId[tableId].tableName, `DynamoDB ${tableId} table`);
+    }
+    output(
+      'QuarantineBucketName',
+      this.quarantine.bucket.bucketName,
+      'S3 bucket with quarantined record bytes',
+    );
+    output('ApiUrl', this.api.url, 'Base URL of the Tollgate API (routes under /v1/)');
+    output(
+      'AdminTokenSecretArn',
+      this.api.adminTokenSecret.secretArn,
+      'Secrets Manager secret holding the admin token',
+    );
+    output(
+      'ThresholdsTopicArn',
+      this.topics.thresholds.topicArn,
+      'SNS topic for entitlement threshold crossings',
+    );
+    output('AlarmsTopicArn', this.topics.alarms.topicArn, 'SNS topic for operational alarms');
+    output(
+      'ConsumerDlqUrl',
+      this.ingest.deadLetterQueue.queueUrl,
+      'SQS queue of batches the consumer gave up on',
+    );
+    output('KeyArn', this.key.keyArn, 'Customer-managed KMS key encrypting the stack data');
+  }
+}

@@ -1,0 +1,185 @@
+import type { QuarantineReason } from '../contract/reasons.js';
+import { type CounterTarget, aggregateBatch } from './aggregate-batch.js';
+import type { CountableEvent, StreamRecord } from './prepare-batch.js';
+import { classifyEvents, decodeBatch } from './prepare-batch.js';
+import type {
+  CatalogSource,
+  ClaimRequest,
+  DedupStore,
+  QuarantineStore,
+  TenantDirectory,
+  ThresholdPublisher,
+  UsageCounterStore,
+} from './ports.js';
+import { publishThresholds, writeCounter } from './write-counters.js';
+
+/** Claim markers outlive the 35-day dedup horizon by a margin. */
+export const CLAIM_TTL_DAYS = 40;
+const DAY_SECONDS = 86_400;
+
+export interface MeterBatchDeps {
+  readonly catalog: CatalogSource;
+  readonly tenants: TenantDirectory;
+  readonly dedup: DedupStore;
+  readonly counters: UsageCounterStore;
+  readonly quarantine: QuarantineStore;
+  readonly thresholds: ThresholdPublisher;
+  readonly envelopeDedup: boolean;
+  /** How many counter items are written at once. */
+  readonly writeConcurrency?: number;
+}
+
+export interface MeterBatchStats {
+  records: number;
+  events: number;
+  counted: number;
+  duplicates: number;
+  quarantined: Partial<Record<QuarantineReason, number>>;
+  claims: number;
+  counterWrites: number;
+  conflicts: number;
+  thresholdsPublished: number;
+}
+
+export interface MeterBatchResult {
+  /** Sequence numbers of records to retry (Lambda resumes from the lowest). */
+  readonly failedSequenceNumbers: readonly string[];
+  readonly stats: MeterBatchStats;
+  readonly errors: readonly unknown[];
+}
+
+interface ClaimUnit {
+  readonly request: ClaimRequest;
+  readonly recordIndex: number;
+  readonly members: CountableEvent[];
+}
+
+/**
+ * Meters one batch of stream records. Every event ends in exactly one of: counted once in every
+ * meter that selects it; quarantined with a reason; acknowledged as a duplicate. Records whose
+ * effects could not all be stored are returned for retry, and a retry is always safe: claims,
+ * counter marks and quarantine keys make every step idempotent.
+ */
+export async function meterBatch(records: readonly StreamRecord[], deps: MeterBatchDeps): Promise<MeterBatchResult> {
+  const stats: MeterBatchStats = {
+    records: records.length,
+    events: 0,
+    counted: 0,
+    duplicates: 0,
+    quarantined: {},
+    claims: 0,
+    counterWrites: 0,
+    conflicts: 0,
+    thresholdsPublished: 0,
+  };
+  const failed = new Set<number>();
+  const errors: unknown[] = [];
+  const fail = (recordIndex: number, error: unknown) => {
+    failed.add(recordIndex);
+    errors.push(error);
+  };
+
+  const decoded = decodeBatch(records);
+  stats.events = decoded.eventCount;
+  const [catalog, profiles] = await Promise.all([
+    deps.catalog.current(),
+    deps.tenants.profiles([...new Set(decoded.events.map((e) => e.event.subject))]),
+  ]);
+  const classified = classifyEvents(records, decoded.events, catalog, profiles, {
+    envelopeDedup: deps.envelopeDedup,
+  });
+  const quarantine = [...decoded.quarantine, ...classified.quarantine];
+
+  // 1. Claims: one per event (or per trusted envelope); the first record to claim it counts it.
+  const units = new Map<string, ClaimUnit>();
+  for (const countable of classified.countable) {
+    const unit = units.get(countable.claimKey);
+    if (unit === undefined) {
+      units.set(countable.claimKey, {
+        request: { key: countable.claimKey, by: countable.recordId, expiresAtEpochSeconds: expiryOf(countable) },
+        recordIndex: countable.recordIndex,
+        members: [countable],
+      });
+    } else if (countable.envelope && unit.recordIndex === countable.recordIndex) {
+      unit.members.push(countable);
+    } else {
+      stats.duplicates += 1;
+    }
+  }
+  const unitList = [...units.values()];
+  const outcomes = unitList.length === 0 ? [] : await deps.dedup.claim(unitList.map((u) => u.request));
+  stats.claims = unitList.length;
+  const winners: CountableEvent[] = [];
+  unitList.forEach((unit, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome.status === 'failed') fail(unit.recordIndex, outcome.error);
+    else if (outcome.status === 'claimed' || outcome.by === unit.request.by) winners.push(...unit.members);
+    else stats.duplicates += unit.members.length;
+  });
+  // A record whose claims failed, and every record after it, is counted on the retry only:
+  // counting a later record now would move the counters' marks past the failed one.
+  const firstClaimFailure = failed.size === 0 ? Number.POSITIVE_INFINITY : Math.min(...failed);
+  const toCount = winners
+    .filter((w) => w.recordIndex < firstClaimFailure)
+    .sort((a, b) => a.recordIndex - b.recordIndex);
+
+  // 2. Quarantine (idempotent puts) and counters (conditional writes) in parallel.
+  const quarantineDone = quarantine.length === 0 ? Promise.resolve([]) : deps.quarantine.put(quarantine);
+  const targets = aggregateBatch(toCount);
+  const failedTargets = new Set<CounterTarget>();
+  await runPool(targets, deps.writeConcurrency ?? 16, async (target) => {
+    const result = await writeCounter(deps.counters, target);
+    stats.counterWrites += result.writes;
+    stats.conflicts += result.conflicts;
+    if (result.failedRecordIndex !== undefined) {
+      failedTargets.add(target);
+      fail(result.failedRecordIndex, result.error);
+      return;
+    }
+    if (target.kind === 'entitlement' && result.final !== undefined) {
+      try {
+        stats.thresholdsPublished += await publishThresholds(deps.counters, deps.thresholds, target, result.final);
+      } catch (error) {
+        const indexes = [...target.deltas.values()].flat().map((d) => d.recordIndex);
+        fail(Math.min(...indexes), error);
+      }
+    }
+  });
+  const quarantineOutcomes = await quarantineDone.catch((error: unknown) => quarantine.map(() => ({ ok: false, error })));
+  quarantineOutcomes.forEach((outcome, i) => {
+    const entry = quarantine[i]!;
+    if (outcome.ok) {
+      stats.quarantined[entry.reason] = (stats.quarantined[entry.reason] ?? 0) + 1;
+    } else {
+      fail(recordIndexOf(records, entry.sequenceNumber, entry.shardId), outcome.error);
+    }
+  });
+  for (const w of toCount) if (!failed.has(w.recordIndex)) stats.counted += 1;
+
+  const lowest = failed.size === 0 ? undefined : Math.min(...failed);
+  return {
+    failedSequenceNumbers: lowest === undefined ? [] : [records[lowest]!.sequenceNumber],
+    stats,
+    errors,
+  };
+}
+
+function expiryOf(countable: CountableEvent): number {
+  return Math.floor(countable.event.timeMs / 1000) + CLAIM_TTL_DAYS * DAY_SECONDS;
+}
+
+function recordIndexOf(records: readonly StreamRecord[], sequenceNumber: string, shardId: string): number {
+  const index = records.findIndex((r) => r.sequenceNumber === sequenceNumber && r.shardId === shardId);
+  return index === -1 ? 0 : index;
+}
+
+async function runPool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,245 @@
+import { type Quantity, formatQuantity } from '../decimal/quantity.js';
+import { latestTimeAttribute, valueAttribute } from './counter-keys.js';
+import type { CounterTarget, EntitlementTarget, RecordDelta } from './aggregate-batch.js';
+import { USED } from './aggregate-batch.js';
+import { isBlocked, splitUsage, thresholdsToClaim } from './entitlement-split.js';
+import { isAboveMark } from './marks.js';
+import type {
+  CounterWrite,
+  ItemSnapshot,
+  MarkCondition,
+  ThresholdCrossing,
+  ThresholdPublisher,
+  UsageCounterStore,
+} from './ports.js';
+
+export const OVERAGE = 'overage';
+export const REJECTED = 'rejected';
+export const LIMIT = 'limit';
+export const EMITTED = 'emitted';
+export const PENDING = 'pending';
+
+/** Attempts per counter item before its records are reported as failed (and retried). */
+export const MAX_WRITE_ATTEMPTS = 12;
+
+export interface CounterWriteResult {
+  /** Lowest record index that must be retried, when the item could not be written. */
+  readonly failedRecordIndex?: number;
+  readonly error?: unknown;
+  readonly writes: number;
+  readonly conflicts: number;
+}
+
+interface Pending {
+  readonly marks: MarkCondition[];
+  readonly deltas: RecordDelta[];
+}
+
+/** The deltas of records the item does not hold yet, and the marks the write sets. */
+function pendingOf(target: CounterTarget, snapshot: ItemSnapshot | undefined): Pending {
+  const marks: MarkCondition[] = [];
+  const deltas: RecordDelta[] = [];
+  for (const [attribute, list] of target.deltas) {
+    const held = snapshot?.marks.get(attribute);
+    const above = list.filter((delta) => isAboveMark(delta.mark, held));
+    if (above.length === 0) continue;
+    marks.push({ attribute, below: above[0]!.mark, set: list[list.length - 1]!.mark });
+    deltas.push(...above);
+  }
+  return { marks, deltas };
+}
+
+function sumOf(deltas: readonly RecordDelta[], attribute: string): Quantity {
+  let total = 0n;
+  for (const delta of deltas) total += delta.add.get(attribute) ?? 0n;
+  return total;
+}
+
+function rollupWrite(target: CounterTarget, pending: Pending, snapshot: ItemSnapshot | undefined): CounterWrite {
+  const add = new Map<string, Quantity>();
+  const addToSet = new Map<string, string[]>();
+  const set = new Map<string, Quantity | string>();
+  let greaterThan: CounterWrite['guards']['greaterThan'];
+  for (const delta of pending.deltas) {
+    for (const [attribute, amount] of delta.add) add.set(attribute, (add.get(attribute) ?? 0n) + amount);
+    for (const [attribute, values] of delta.sets) {
+      const list = addToSet.get(attribute) ?? [];
+      list.push(...values);
+      addToSet.set(attribute, list);
+    }
+  }
+  if (target.kind === 'rollup' && target.compareMeter !== undefined) {
+    const { key, aggregation } = target.compareMeter;
+    let best: { value: Quantity; time: string } | undefined;
+    for (const delta of pending.deltas) {
+      const c = delta.compare;
+      if (c === undefined) continue;
+      if (best === undefined || (aggregation === 'MAX' ? c.value > best.value : c.time >= best.time)) best = c;
+    }
+    if (best !== undefined) {
+      const valueAttr = valueAttribute(key);
+      if (aggregation === 'MAX') {
+        const held = snapshot?.numbers.get(valueAttr);
+        if (held === undefined || best.value > held) {
+          set.set(valueAttr, best.value);
+          greaterThan = { attribute: valueAttr, value: best.value };
+        }
+      } else {
+        const timeAttr = latestTimeAttribute(key);
+        const held = snapshot?.strings.get(timeAttr);
+        if (held === undefined || best.time > held) {
+          set.set(valueAttr, best.value);
+          set.set(timeAttr, best.time);
+          greaterThan = { attribute: timeAttr, value: best.time };
+        }
+      }
+    }
+  }
+  for (const [attribute, list] of addToSet) addToSet.set(attribute, [...new Set(list)]);
+  return {
+    pk: target.pk,
+    sk: target.sk,
+    describe: target.describe,
+    marks: pending.marks,
+    add,
+    addToSet,
+    set,
+    guards: greaterThan === undefined ? {} : { greaterThan },
+  };
+}
+
+function entitlementWrite(target: EntitlementTarget, pending: Pending, snapshot: ItemSnapshot | undefined): CounterWrite {
+  const { limit, mode } = target.entitlement;
+  const amount = sumOf(pending.deltas, USED);
+  const base = {
+    pk: target.pk,
+    sk: target.sk,
+    describe: target.describe,
+    marks: pending.marks,
+    addToSet: new Map<string, readonly string[]>(),
+    set: new Map<string, Quantity | string>([[LIMIT, limit]]),
+  };
+  if (snapshot === undefined && amount <= limit) {
+    // Optimistic: the whole delta fits while `used` is at most `limit - amount`.
+    return { ...base, add: new Map([[USED, amount]]), guards: { atMost: { attribute: USED, value: limit - amount } } };
+  }
+  const used = snapshot?.numbers.get(USED);
+  const split = splitUsage(used ?? 0n, amount, limit, mode);
+  const add = new Map<string, Quantity>();
+  if (split.included > 0n) add.set(USED, split.included);
+  if (split.overage > 0n) add.set(OVERAGE, split.overage);
+  if (split.rejected > 0n) add.set(REJECTED, split.rejected);
+  return { ...base, add, guards: { equals: [{ attribute: USED, equals: used }] } };
+}
+
+/**
+ * Writes one counter item exactly once per stream record: a conditional write holding only
+ * records above the item's marks; when refused, re-aggregates from the item's current state
+ * and tries again. Entitlements split included usage from overage or rejected usage in the
+ * same write, so no interleaving of writers can push `used` past a hard limit.
+ */
+export async function writeCounter(
+  store: UsageCounterStore,
+  target: CounterTarget,
+): Promise<CounterWriteResult & { final?: ItemSnapshot }> {
+  let snapshot: ItemSnapshot | undefined;
+  let writes = 0;
+  let conflicts = 0;
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
+    const pending = pendingOf(target, snapshot);
+    if (pending.deltas.length === 0) return { writes, conflicts, ...(snapshot ? { final: snapshot } : {}) };
+    const write =
+      target.kind === 'entitlement'
+        ? entitlementWrite(target, pending, snapshot)
+        : rollupWrite(target, pending, snapshot);
+    writes += 1;
+    let outcome: Awaited<ReturnType<UsageCounterStore['write']>>;
+    try {
+      outcome = await store.write(write);
+    } catch (error) {
+      return { failedRecordIndex: lowestRecord(pending), error, writes, conflicts };
+    }
+    if (outcome.ok) return { writes, conflicts, final: outcome.after };
+    conflicts += 1;
+    snapshot = outcome.current;
+  }
+  const pending = pendingOf(target, snapshot);
+  return {
+    failedRecordIndex: lowestRecord(pending),
+    error: new Error(`counter ${target.pk} ${target.sk}: still contended after ${MAX_WRITE_ATTEMPTS} attempts`),
+    writes,
+    conflicts,
+  };
+}
+
+function lowestRecord(pending: Pending): number {
+  return Math.min(...pending.deltas.map((delta) => delta.recordIndex));
+}
+
+/**
+ * Threshold crossings as an outbox on the entitlement item: reached percents are claimed into
+ * `pending` by a conditional write (so each is decided once per period), published, then
+ * moved to `emitted`. A crash after the claim leaves them pending, and the retried batch —
+ * whose write is refused by the marks and so sees the item — publishes them.
+ */
+export async function publishThresholds(
+  store: UsageCounterStore,
+  publisher: ThresholdPublisher,
+  target: EntitlementTarget,
+  state: ItemSnapshot,
+): Promise<number> {
+  const { limit, thresholds } = target.entitlement;
+  let current = state;
+  let claimed: number[] = [];
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
+    const known = new Set([...(current.numberSets.get(EMITTED) ?? []), ...(current.numberSets.get(PENDING) ?? [])]);
+    const toClaim = thresholdsToClaim(totalsOf(current), limit, thresholds, known);
+    if (toClaim.length === 0) break;
+    const outcome = await store.claimThresholds(target.pk, target.sk, toClaim);
+    current = outcome.ok ? outcome.after : outcome.current;
+    if (outcome.ok) {
+      claimed = toClaim;
+      break;
+    }
+  }
+  const toPublish = [...new Set([...(current.numberSets.get(PENDING) ?? []), ...claimed])].sort((a, b) => a - b);
+  if (toPublish.length === 0) return 0;
+  const totals = totalsOf(current);
+  await publisher.publish(toPublish.map((percent) => crossingOf(target, totals, percent)));
+  await store.completeThresholds(target.pk, target.sk, toPublish);
+  return toPublish.length;
+}
+
+function totalsOf(state: ItemSnapshot) {
+  return {
+    used: state.numbers.get(USED) ?? 0n,
+    overage: state.numbers.get(OVERAGE) ?? 0n,
+    rejected: state.numbers.get(REJECTED) ?? 0n,
+  };
+}
+
+function crossingOf(
+  target: EntitlementTarget,
+  totals: { used: Quantity; overage: Quantity; rejected: Quantity },
+  percent: number,
+): ThresholdCrossing {
+  const { entitlement } = target;
+  const scopeKey = target.sk.slice(target.sk.lastIndexOf('#') + 1);
+  return {
+    id: `${target.tenant}/${entitlement.key}/${target.periodStart}/${scopeKey}/${percent}`,
+    tenant: target.tenant,
+    entitlement: entitlement.key,
+    meter: entitlement.meter,
+    mode: entitlement.mode,
+    percent,
+    limit: formatQuantity(entitlement.limit),
+    used: formatQuantity(totals.used),
+    overage: formatQuantity(totals.overage),
+    rejected: formatQuantity(totals.rejected),
+    periodStart: target.periodStart,
+    periodEnd: target.periodEnd,
+    ...(target.scope === undefined ? {} : { scope: target.scope }),
+    blocked: isBlocked(entitlement.mode, totals.used, entitlement.limit),
+  };
+}
+

@@ -1,0 +1,93 @@
+/**
+ * The one definition of Tollgate's tables and stream. The CDK stack (infra/) and the local
+ * runtime (functions/local/) both build their resources from this, so the key schema the
+ * code relies on cannot drift between AWS and a laptop.
+ */
+export type KeyType = 'S' | 'N' | 'B';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: KeyType;
+}
+
+export interface GlobalIndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** Logical id, also the suffix of the local table name (`tollgate-<id>`). */
+  readonly id: TableId;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly timeToLiveAttribute?: string;
+  readonly globalIndexes: readonly GlobalIndexDefinition[];
+  readonly description: string;
+}
+
+export type TableId = 'usage' | 'dedup' | 'config' | 'quarantine';
+
+export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
+  usage: {
+    id: 'usage',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalIndexes: [],
+    description: 'Hourly usage rollups and entitlement-period counters, with per-(shard, partition key) marks.',
+  },
+  dedup: {
+    id: 'dedup',
+    partitionKey: { name: 'pk', type: 'S' },
+    timeToLiveAttribute: 'ttl',
+    globalIndexes: [],
+    description: 'One claim marker per (subject, id) event or per trusted envelope; expires after the dedup horizon.',
+  },
+  config: {
+    id: 'config',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalIndexes: [],
+    description: 'Catalog versions and the active pointer, tenant profiles, hashed API tokens.',
+  },
+  quarantine: {
+    id: 'quarantine',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalIndexes: [
+      {
+        indexName: 'by-reason',
+        partitionKey: { name: 'reason', type: 'S' },
+        sortKey: { name: 'sk', type: 'S' },
+      },
+    ],
+    description: 'Index of quarantined records and events with reason codes; bytes inline or in the blob store.',
+  },
+};
+
+export const TABLE_IDS = Object.keys(TABLES) as TableId[];
+
+/** Table names used by the local runtime; on AWS, CloudFormation names them. */
+export function localTableName(id: TableId, prefix = 'tollgate'): string {
+  return `${prefix}-${id}`;
+}
+
+export const STREAM = {
+  localName: 'tollgate-usage-events',
+  /** Retention the CDK stack sets; the dedup horizon must outlive replays within it. */
+  retentionHours: 168,
+} as const;
+
+/**
+ * Event source mapping settings, shared by the CDK stack and the local poller so both
+ * deliver batches to the consumer under the same semantics.
+ */
+export const CONSUMER_SOURCE = {
+  batchSize: 1000,
+  maxBatchingWindowSeconds: 1,
+  parallelizationFactor: 2,
+  bisectBatchOnError: true,
+  maxRetryAttempts: 10,
+  maxRecordAgeSeconds: 7 * 24 * 3600,
+  reportBatchItemFailures: true,
+} as const;
