@@ -8,7 +8,7 @@ import { BillingTables } from './constructs/billing-tables.js';
 import { CONSUMER_SERVICE_NAME, IngestPipeline, METRICS_NAMESPACE } from './constructs/ingest-pipeline.js';
 import { OperationalAlarms } from './constructs/operational-alarms.js';
 import { QuarantineBlobStore } from './constructs/quarantine-blob-store.js';
-import { ReadApi } from './constructs/read-api.js';
+import { TollgateApi } from './constructs/tollgate-api.js';
 
 export interface TollgateStackProps extends StackProps {
   readonly config: TollgateConfig;
@@ -25,7 +25,7 @@ export class TollgateStack extends Stack {
   readonly quarantine: QuarantineBlobStore;
   readonly topics: AlertTopics;
   readonly ingest: IngestPipeline;
-  readonly api: ReadApi;
+  readonly api: TollgateApi;
   readonly alarms: OperationalAlarms;
 
   constructor(scope: Construct, id: string, props: TollgateStackProps) {
@@ -72,7 +72,7 @@ export class TollgateStack extends Stack {
       removalPolicy,
     });
 
-    this.api = new ReadApi(this, 'Api', {
+    this.api = new TollgateApi(this, 'Api', {
       key: this.key,
       tables: this.tables,
       stream: this.ingest.stream,

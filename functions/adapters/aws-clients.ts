@@ -53,8 +53,17 @@ export function closeAwsClients(filter: { readonly endpoint?: string } = {}): vo
   }
 }
 
-function cached<T extends { destroy(): void }>(service: string, options: AwsClientOptions, build: () => T): T {
-  const key = JSON.stringify([service, options.endpoint ?? null, options.region, options.maxAttempts ?? null]);
+function cached<T extends { destroy(): void }>(
+  service: string,
+  options: AwsClientOptions,
+  build: () => T,
+): T {
+  const key = JSON.stringify([
+    service,
+    options.endpoint ?? null,
+    options.region,
+    options.maxAttempts ?? null,
+  ]);
   const existing = cache.get(key);
   if (existing !== undefined) {
     return existing.client as T;

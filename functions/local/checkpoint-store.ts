@@ -87,7 +87,10 @@ export class FileCheckpointStore implements CheckpointStore {
  * A file store under `<dataDir>/checkpoints/<consumerName>.json` when a data directory is given,
  * an in-memory store otherwise.
  */
-export function createCheckpointStore(options: { readonly dataDir?: string; readonly consumerName: string }): CheckpointStore {
+export function createCheckpointStore(options: {
+  readonly dataDir?: string;
+  readonly consumerName: string;
+}): CheckpointStore {
   return options.dataDir === undefined
     ? new InMemoryCheckpointStore()
     : new FileCheckpointStore(join(options.dataDir, 'checkpoints', `${options.consumerName}.json`));

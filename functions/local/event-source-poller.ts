@@ -22,6 +22,8 @@
  *   not committed is delivered again on the next start. drain() resolves once every shard has
  *   been read up to the tip it had when drain() was called and nothing is in flight.
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DescribeStreamSummaryCommand,
   type KinesisClient,
@@ -29,7 +31,6 @@ import {
   type ListShardsCommandInput,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CONSUMER_SOURCE } from '../../shared/tables/table-definitions.js';
 import { type CheckpointStore, InMemoryCheckpointStore, type ShardCheckpoint } from './checkpoint-store.js';
 import type { EventSourceIdentity, KinesisBatchHandler } from './event-source/batch-invocation.js';
@@ -222,7 +223,9 @@ class LocalEventSourcePoller implements EventSourcePoller {
     await Promise.all([...this.shards.values()].map((entry) => entry.running));
     for (const waiter of this.waiters) {
       clearTimeout(waiter.timer);
-      waiter.reject(new LocalRuntimeError('poller_stopped', 'the event source poller stopped before it drained'));
+      waiter.reject(
+        new LocalRuntimeError('poller_stopped', 'the event source poller stopped before it drained'),
+      );
     }
     this.waiters = [];
   }
@@ -266,7 +269,9 @@ class LocalEventSourcePoller implements EventSourcePoller {
 
   private async addShard(shard: Shard, first: boolean): Promise<void> {
     const shardId = shard.ShardId!;
-    const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => id != null);
+    const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
+      (id): id is string => id != null,
+    );
     let start: ShardCheckpoint | 'TRIM_HORIZON' = this.checkpoints.get(shardId) ?? 'TRIM_HORIZON';
     if (first && this.freshMapping && this.options.startingPosition === 'LATEST') {
       // A new mapping at LATEST: closed shards hold nothing new; open ones start now.
@@ -274,7 +279,12 @@ class LocalEventSourcePoller implements EventSourcePoller {
       start = closed ? { kind: 'shard-end' } : { kind: 'at-timestamp', timestampMs: Date.now() };
       await this.store.save(this.scope, shardId, start);
     }
-    this.shards.set(shardId, { shardId, parents, start, finished: start !== 'TRIM_HORIZON' && start.kind === 'shard-end' });
+    this.shards.set(shardId, {
+      shardId,
+      parents,
+      start,
+      finished: start !== 'TRIM_HORIZON' && start.kind === 'shard-end',
+    });
   }
 
   private startEligibleShards(): void {
@@ -333,7 +343,11 @@ class LocalEventSourcePoller implements EventSourcePoller {
         if (entry.finished || consumer?.finished) {
           return false;
         }
-        return consumer === undefined || consumer.inFlight || (consumer.caughtUpAt ?? Number.NEGATIVE_INFINITY) < since;
+        return (
+          consumer === undefined ||
+          consumer.inFlight ||
+          (consumer.caughtUpAt ?? Number.NEGATIVE_INFINITY) < since
+        );
       })
       .map((entry) => entry.shardId);
   }
@@ -342,7 +356,9 @@ class LocalEventSourcePoller implements EventSourcePoller {
     const shards: Shard[] = [];
     let input: ListShardsCommandInput = { StreamName: this.options.streamName };
     for (;;) {
-      const page = await this.options.kinesis.send(new ListShardsCommand(input), { abortSignal: this.abort.signal });
+      const page = await this.options.kinesis.send(new ListShardsCommand(input), {
+        abortSignal: this.abort.signal,
+      });
       shards.push(...(page.Shards ?? []));
       if (page.NextToken === undefined) {
         return shards;

@@ -24,8 +24,8 @@ import {
   DescribeStreamSummaryCommand,
   IncreaseStreamRetentionPeriodCommand,
   type KinesisClient,
-  ResourceInUseException as StreamInUseException,
   type StreamDescriptionSummary,
+  ResourceInUseException as StreamInUseException,
 } from '@aws-sdk/client-kinesis';
 import {
   type KeyAttribute,
@@ -114,7 +114,11 @@ async function provisionTable(
   }
 }
 
-async function enableTimeToLive(client: DynamoDBClient, tableName: string, attributeName: string): Promise<void> {
+async function enableTimeToLive(
+  client: DynamoDBClient,
+  tableName: string,
+  attributeName: string,
+): Promise<void> {
   const { TimeToLiveDescription: current } = await client.send(
     new DescribeTimeToLiveCommand({ TableName: tableName }),
   );
@@ -185,7 +189,11 @@ function assertSameKeys(definition: TableDefinition, tableName: string, table: T
   const expected = createTableInput(definition, tableName);
   const describeKeys = (keys: readonly KeySchemaElement[] | undefined) =>
     (keys ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).join(',');
-  const describeIndexes = (indexes: readonly { IndexName?: string | undefined; KeySchema?: KeySchemaElement[] | undefined }[] | undefined) =>
+  const describeIndexes = (
+    indexes:
+      | readonly { IndexName?: string | undefined; KeySchema?: KeySchemaElement[] | undefined }[]
+      | undefined,
+  ) =>
     (indexes ?? [])
       .map((index) => `${index.IndexName}(${describeKeys(index.KeySchema)})`)
       .sort()

@@ -54,8 +54,8 @@ export class IngestPipeline extends Construct {
         'Usage events carry tenant and billing data: they are encrypted with the stack key like the tables they feed, so one key policy governs all of it.',
     });
 
-    // Holds only the shard and sequence range of a failed batch (the records stay in the stream
-    // for its retention), so 14 days, the SQS maximum, leaves time to replay them.
+    // Receives the shard and sequence range of each batch given up on, not the records: those
+    // can be re-read from the stream while within its retention. 14 days is the SQS maximum.
     this.deadLetterQueue = new sqs.Queue(this, 'ConsumerDlq', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: props.key,

@@ -33,7 +33,10 @@ export const PRINTABLE_ID_PATTERN = /^[\x20-\x7E]{1,128}$/;
 /** A tenant id; it never contains `#`, which the storage keys use as a separator. */
 export const SUBJECT_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
 
-/** A validated usage event. Numbers in `data` are exact (see `readQuantity` in the engine). */
+/**
+ * A validated usage event. Numbers in `data` convert exactly (`quantityFromNumber`); strings
+ * are dimensions, or decimal strings that whoever sums them reads with `parseQuantity`.
+ */
 export interface UsageEvent {
   readonly specversion?: '1.0';
   readonly id: string;
@@ -69,9 +72,8 @@ function isExactQuantity(value: number): boolean {
 /** One value in `data`: an exact number in [0, 10^18], or a string of at most 256 characters. */
 export function isValidDataValue(value: unknown): value is number | string {
   if (typeof value === 'number') {
-    return (
-      value >= 0 && (Number.isSafeInteger(value) || (value <= MAX_DATA_NUMBER && isExactQuantity(value)))
-    );
+    // quantityFromNumber also rejects NaN, infinities and values above 10^18.
+    return value >= 0 && isExactQuantity(value);
   }
   return typeof value === 'string' && value.length <= MAX_DATA_STRING_LENGTH;
 }
@@ -126,7 +128,7 @@ const NUMBER_RULES: Readonly<Record<QuantityParseFailure, string>> = {
   not_a_number: 'must be a number',
   not_finite: 'must be a finite number',
   negative: 'must not be negative',
-  too_many_digits: 'has more than 18 significant digits (send a JSON number or decimal string of at most 18)',
+  too_many_digits: 'has more significant digits than can be counted exactly (at most 18 significant digits)',
   too_precise: 'has more than 12 fractional digits',
   too_large: 'must not exceed 10^18',
 };

@@ -56,7 +56,9 @@ export function parseQuantity(text: string): QuantityParseResult {
   if (shift + trailingZeros < 0) return { ok: false, failure: 'too_precise' };
   if (shift > 60) return { ok: false, failure: 'too_large' };
   const value =
-    shift >= 0 ? BigInt(digits) * 10n ** BigInt(shift) : BigInt(significant) * 10n ** BigInt(shift + trailingZeros);
+    shift >= 0
+      ? BigInt(digits) * 10n ** BigInt(shift)
+      : BigInt(significant) * 10n ** BigInt(shift + trailingZeros);
   if (value > MAX_INPUT) return { ok: false, failure: 'too_large' };
   return { ok: true, value };
 }
@@ -74,7 +76,10 @@ export function quantityFromNumber(value: number): QuantityParseResult {
     return q > MAX_INPUT ? { ok: false, failure: 'too_large' } : { ok: true, value: q };
   }
   const text = String(value);
-  const mantissa = text.replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '');
+  const mantissa = text
+    .replace(/[eE].*$/, '')
+    .replace('.', '')
+    .replace(/^0+/, '');
   if (mantissa.replace(/0+$/, '').length > 15) return { ok: false, failure: 'too_many_digits' };
   return parseQuantity(text);
 }

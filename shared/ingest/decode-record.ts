@@ -63,6 +63,11 @@ function startsWith(data: Uint8Array, magic: readonly number[]): boolean {
   return true;
 }
 
+/** A plain Uint8Array view of a Node Buffer (no copy), so callers never see Buffer. */
+function viewOf(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
 function failed(reason: QuarantineReason, message: string, bytes: Uint8Array): DecodeOutcome {
   return { kind: 'failed', reason, message, bytes };
 }
@@ -133,15 +138,16 @@ function decodePayload(data: Uint8Array, maxBytes: number): DecodeOutcome {
   let payload = data;
   if (startsWith(data, GZIP_MAGIC)) {
     try {
-      payload = gunzipSync(data, { maxOutputLength: maxBytes });
+      payload = viewOf(gunzipSync(data, { maxOutputLength: maxBytes }));
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+      if (error instanceof RangeError && (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
         return failed('payload_too_large', `record: decompresses to more than ${maxBytes} bytes`, data);
       }
       return failed('decompression_failed', `record: gzip data is corrupt (${errorMessage(error)})`, data);
     }
-    if (payload.length === 0)
+    if (payload.length === 0) {
       return failed('empty_record', 'record: gzip data decompresses to nothing', data);
+    }
   } else if (data.length > maxBytes) {
     return failed('payload_too_large', `record: is larger than ${maxBytes} bytes`, data);
   }
@@ -197,7 +203,7 @@ function deaggregate(data: Uint8Array): Deaggregation {
     if (typeof user.partitionKey !== 'string' || typeof user.data !== 'string') {
       return { ok: false, message: `record: KPL user record ${index} has no partition key` };
     }
-    records.push({ partitionKey: user.partitionKey, data: Buffer.from(user.data, 'base64') });
+    records.push({ partitionKey: user.partitionKey, data: viewOf(Buffer.from(user.data, 'base64')) });
   }
   return { ok: true, records };
 }

@@ -1,4 +1,5 @@
 import type { EffectiveEntitlement } from '../catalog/tenant-profile.js';
+import type { Meter } from '../catalog/catalog.js';
 import type { Quantity } from '../decimal/quantity.js';
 import { periodWindow, hourWindow, toIso } from '../time/windows.js';
 import {
@@ -25,7 +26,7 @@ export interface RecordDelta {
   /** Distinct values by attribute (`u_{meter}`). */
   readonly sets: Map<string, Set<string>>;
   /** MAX: the largest amount. LATEST: the amount at the latest event time. */
-  compare?: { value: Quantity; time: string };
+  compare?: { value: Quantity; time: string; timeMs: number };
 }
 
 export type CounterTarget = RollupTarget | EntitlementTarget;
@@ -72,93 +73,137 @@ function addTo(map: Map<string, Quantity>, key: string, amount: Quantity): void 
   map.set(key, (map.get(key) ?? 0n) + amount);
 }
 
+interface MeterPlan {
+  readonly rollupId: string;
+  /** `groupBy` sorted: the key of the group shared by meters with the same dimensions. */
+  readonly dimensions: readonly string[];
+  readonly dimensionsKey: string;
+  readonly additive: boolean;
+  readonly valueAttribute: string;
+  readonly uniqueAttribute: string;
+  readonly compare?: { readonly key: string; readonly aggregation: 'MAX' | 'LATEST' };
+}
+
+const meterPlans = new WeakMap<Meter, MeterPlan>();
+
+function planOf(meter: Meter): MeterPlan {
+  let plan = meterPlans.get(meter);
+  if (plan === undefined) {
+    const dimensions = [...meter.groupBy].sort();
+    plan = {
+      rollupId: rollupIdOf(meter),
+      dimensions,
+      dimensionsKey: dimensions.join(','),
+      additive: isAdditive(meter),
+      valueAttribute: valueAttribute(meter.key),
+      uniqueAttribute: uniqueAttribute(meter.key),
+      ...(meter.aggregation === 'MAX' || meter.aggregation === 'LATEST'
+        ? { compare: { key: meter.key, aggregation: meter.aggregation } }
+        : {}),
+    };
+    meterPlans.set(meter, plan);
+  }
+  return plan;
+}
+
+interface GroupOfEvent {
+  readonly group: Record<string, string>;
+  readonly key: string;
+}
+
 /**
  * Aggregates counted events into one delta per (counter item, stream record): hourly rollups
- * per meter group and entitlement-period counters. Events must come in batch order.
+ * per meter group and entitlement-period counters. Events must come in batch order. This runs
+ * per event on the hot path, so windows, periods and group keys are computed once and cached.
  */
 export function aggregateBatch(events: readonly CountableEvent[]): CounterTarget[] {
   const targets = new Map<string, CounterTarget>();
-  const windowCache = new Map<number, string>();
+  const hours = new Map<number, string>();
+  const periods = new Map<string, { start: string; end: string }>();
+  const groups = new Map<string, GroupOfEvent>();
   for (const countable of events) {
     const { event } = countable;
     const tenant = event.subject;
     const hour = hourWindow(event.timeMs).start;
-    let hourIso = windowCache.get(hour);
+    let hourIso = hours.get(hour);
     if (hourIso === undefined) {
       hourIso = toIso(hour);
-      windowCache.set(hour, hourIso);
+      hours.set(hour, hourIso);
     }
+    groups.clear();
     for (const { meter, amount, distinct } of countable.contributions) {
-      const rollupId = rollupIdOf(meter);
-      const group = groupOf(meter.groupBy, event.data);
-      const pk = rollupPk(tenant, rollupId);
-      const sk = `${hourIso}#${groupKeyOf(group)}`;
-      const id = `${pk}\u0000${sk}`;
+      const plan = planOf(meter);
+      let group = groups.get(plan.dimensionsKey);
+      if (group === undefined) {
+        const values = groupOf(plan.dimensions, event.data);
+        group = { group: values, key: groupKeyOf(values) };
+        groups.set(plan.dimensionsKey, group);
+      }
+      const sk = rollupSk(hourIso, group.key);
+      const id = `${tenant}\u0000${plan.rollupId}\u0000${sk}`;
       let target = targets.get(id);
       if (target === undefined) {
-        const compare =
-          meter.aggregation === 'MAX' || meter.aggregation === 'LATEST'
-            ? { key: meter.key, aggregation: meter.aggregation }
-            : undefined;
         target = {
           kind: 'rollup',
-          pk,
-          sk: rollupSk(hourIso, groupKeyOf(group)),
-          describe: { tenant, rollup: rollupId, windowStart: hourIso, group },
+          pk: rollupPk(tenant, plan.rollupId),
+          sk,
+          describe: { tenant, rollup: plan.rollupId, windowStart: hourIso, group: group.group },
           deltas: new Map(),
-          ...(compare === undefined ? {} : { compareMeter: compare }),
+          ...(plan.compare === undefined ? {} : { compareMeter: plan.compare }),
         };
         targets.set(id, target);
       }
       const delta = deltaFor(target, countable);
-      if (isAdditive(meter)) {
+      if (plan.additive) {
         if (distinct !== undefined) {
-          const attr = uniqueAttribute(meter.key);
-          let set = delta.sets.get(attr);
+          let set = delta.sets.get(plan.uniqueAttribute);
           if (set === undefined) {
             set = new Set();
-            delta.sets.set(attr, set);
+            delta.sets.set(plan.uniqueAttribute, set);
           }
           set.add(distinct);
         } else if (amount !== undefined) {
-          addTo(delta.add, valueAttribute(meter.key), amount);
+          addTo(delta.add, plan.valueAttribute, amount);
         }
       } else if (amount !== undefined) {
         const current = delta.compare;
         const better =
           current === undefined ||
-          (meter.aggregation === 'MAX' ? amount > current.value : event.time >= current.time);
-        if (better) delta.compare = { value: amount, time: event.time };
+          (plan.compare?.aggregation === 'MAX' ? amount > current.value : event.timeMs >= current.timeMs);
+        if (better) delta.compare = { value: amount, time: toIso(event.timeMs), timeMs: event.timeMs };
       }
       if (amount === undefined) continue;
       for (const entitlement of countable.entitlements) {
         if (entitlement.meter !== meter.key) continue;
-        const period = periodWindow(entitlement.period, event.timeMs, countable.profile.billingAnchor);
-        const periodStart = toIso(period.start);
-        const scope =
-          entitlement.scope === undefined ? undefined : groupOf([entitlement.scope], event.data);
-        const epk = entitlementPk(tenant);
-        const esk = entitlementSk(entitlement.key, periodStart, scopeKeyOf(scope));
-        const eid = `${epk}\u0000${esk}`;
+        const anchor = countable.profile.billingAnchor;
+        const periodKey = `${entitlement.period}|${anchor ?? ''}|${hour}`;
+        let period = periods.get(periodKey);
+        if (period === undefined) {
+          const window = periodWindow(entitlement.period, event.timeMs, anchor);
+          period = { start: toIso(window.start), end: toIso(window.end) };
+          periods.set(periodKey, period);
+        }
+        const scope = entitlement.scope === undefined ? undefined : groupOf([entitlement.scope], event.data);
+        const esk = entitlementSk(entitlement.key, period.start, scopeKeyOf(scope));
+        const eid = `${tenant}\u0000${esk}`;
         let etarget = targets.get(eid);
         if (etarget === undefined) {
-          const periodEnd = toIso(period.end);
           etarget = {
             kind: 'entitlement',
-            pk: epk,
+            pk: entitlementPk(tenant),
             sk: esk,
             tenant,
             entitlement,
-            periodStart,
-            periodEnd,
+            periodStart: period.start,
+            periodEnd: period.end,
             ...(scope === undefined ? {} : { scope }),
             describe: {
               tenant,
               entitlement: entitlement.key,
               meter: entitlement.meter,
               mode: entitlement.mode,
-              periodStart,
-              periodEnd,
+              periodStart: period.start,
+              periodEnd: period.end,
               ...(scope === undefined ? {} : { scope }),
             },
             deltas: new Map(),

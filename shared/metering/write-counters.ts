@@ -70,11 +70,11 @@ function rollupWrite(target: CounterTarget, pending: Pending, snapshot: ItemSnap
   }
   if (target.kind === 'rollup' && target.compareMeter !== undefined) {
     const { key, aggregation } = target.compareMeter;
-    let best: { value: Quantity; time: string } | undefined;
+    let best: { value: Quantity; time: string; timeMs: number } | undefined;
     for (const delta of pending.deltas) {
       const c = delta.compare;
       if (c === undefined) continue;
-      if (best === undefined || (aggregation === 'MAX' ? c.value > best.value : c.time >= best.time)) best = c;
+      if (best === undefined || (aggregation === 'MAX' ? c.value > best.value : c.timeMs >= best.timeMs)) best = c;
     }
     if (best !== undefined) {
       const valueAttr = valueAttribute(key);

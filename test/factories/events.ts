@@ -6,8 +6,8 @@
  *   const lambdaEvent = kinesisEvent([kinesisRecord([event, makeEvent()], { gzip: true })]);
  */
 import { gzipSync } from 'node:zlib';
-import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import * as kinesisAgg from 'aws-kinesis-agg';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { ulid } from 'ulid';
 
 /** A usage event as a producer writes it (CONTRACT.md). */
@@ -32,7 +32,9 @@ export const SHARD_ID = 'shardId-000000000000';
  * Field overrides. A value of `undefined` removes the field; any value is allowed so tests
  * can build invalid events on purpose (the result is then not really a `WireEvent`).
  */
-export type EventOverrides = { readonly [K in keyof WireEvent]?: unknown } & { readonly [key: string]: unknown };
+export type EventOverrides = { readonly [K in keyof WireEvent]?: unknown } & {
+  readonly [key: string]: unknown;
+};
 
 /** A valid contract event with a unique id (an LLM completion for tenant `acme`). */
 export function makeEvent(overrides: EventOverrides = {}): WireEvent {

@@ -75,15 +75,15 @@ function acknowledgements(app: App): { path: string; id: string }[] {
 
 /** What cdk-nag would report if nothing were acknowledged: rule id and construct path. */
 function findingsIgnoringAcknowledgements(app: App): { id: string; path: string }[] {
-  const pack = Object.assign(new AwsSolutionsChecks(), { isAcknowledged: () => false });
-  return pack
-    .validateScope(app)
-    .violations.flatMap((violation) =>
-      violation.violatingResources.map((resource) => ({
-        id: violation.ruleName,
-        path: resource.constructPath,
-      })),
-    );
+  const pack = new AwsSolutionsChecks();
+  // cdk-nag consults this (private) method for every finding; answering no reveals them all.
+  (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
+  return pack.validateScope(app).violations.flatMap((violation) =>
+    violation.violatingResources.map((resource) => ({
+      id: violation.ruleName,
+      path: resource.constructPath ?? '',
+    })),
+  );
 }
 
 function logicalIdOf(template: Template, type: string, props: Record<string, unknown> = {}): string {

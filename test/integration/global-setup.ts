@@ -4,16 +4,20 @@
  * start, setup throws: the integration tests fail, they never skip.
  */
 import type { TestProject } from 'vitest/node';
-import type { LocalEmulator } from '../../functions/local/emulators/emulator-process.js';
 import { startDynamoDbLocal } from '../../functions/local/emulators/dynamodb-local.js';
+import type { LocalEmulator } from '../../functions/local/emulators/emulator-process.js';
 import { startKinesisLocal } from '../../functions/local/emulators/kinesis-local.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const [dynamodb, kinesis] = await Promise.allSettled([startDynamoDbLocal(), startKinesisLocal()]);
-  const started = [dynamodb, kinesis].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const started = [dynamodb, kinesis].flatMap((result) =>
+    result.status === 'fulfilled' ? [result.value] : [],
+  );
   if (dynamodb.status === 'rejected' || kinesis.status === 'rejected') {
     await stopAll(started);
-    const reasons = [dynamodb, kinesis].flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+    const reasons = [dynamodb, kinesis].flatMap((result) =>
+      result.status === 'rejected' ? [result.reason] : [],
+    );
     throw new AggregateError(
       reasons,
       `Integration emulators could not start:\n${reasons.map((reason) => String(reason)).join('\n')}`,

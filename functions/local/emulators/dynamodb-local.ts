@@ -70,7 +70,10 @@ async function launch(
     child.stop({ beforeSignal: () => closeAwsClients({ endpoint }), signal: 'SIGTERM', graceMs: 5_000 });
   try {
     const probe = createDynamoDbClient({ endpoint, region: PROBE_REGION, maxAttempts: 1 });
-    await child.waitUntilReady(() => probe.send(new ListTablesCommand({ Limit: 1 })), options.startTimeoutMs ?? 60_000);
+    await child.waitUntilReady(
+      () => probe.send(new ListTablesCommand({ Limit: 1 })),
+      options.startTimeoutMs ?? 60_000,
+    );
   } catch (error) {
     await stop();
     throw error;

@@ -96,7 +96,10 @@ export class EmulatorProcess {
     this.child.stdout?.on('data', (chunk: Buffer) => this.capture(chunk.toString('utf8')));
     this.child.stderr?.on('data', (chunk: Buffer) => this.capture(chunk.toString('utf8')));
     if (this.child.pid === undefined) {
-      throw new LocalRuntimeError('emulator_exited', `${this.name} could not be started (${options.command})`);
+      throw new LocalRuntimeError(
+        'emulator_exited',
+        `${this.name} could not be started (${options.command})`,
+      );
     }
     this.pid = this.child.pid;
     liveProcesses.add(this);
@@ -157,7 +160,10 @@ export class EmulatorProcess {
     }
     this.signalGroup('SIGKILL');
     if (!(await this.exitedWithin(10_000))) {
-      throw new LocalRuntimeError('emulator_exited', `${this.name} (pid ${this.pid}) did not exit after SIGKILL`);
+      throw new LocalRuntimeError(
+        'emulator_exited',
+        `${this.name} (pid ${this.pid}) did not exit after SIGKILL`,
+      );
     }
   }
 
@@ -202,7 +208,13 @@ export async function startOnFreePort<T>(start: (port: number) => Promise<T>, at
       return await start(port);
     } catch (error) {
       lastError = error;
-      if (!(error instanceof LocalRuntimeError && error.code === 'emulator_exited' && isPortClash(error.message))) {
+      if (
+        !(
+          error instanceof LocalRuntimeError &&
+          error.code === 'emulator_exited' &&
+          isPortClash(error.message)
+        )
+      ) {
         throw error;
       }
     }

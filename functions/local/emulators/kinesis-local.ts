@@ -96,7 +96,10 @@ async function launch(
     child.stop({ beforeSignal: () => closeAwsClients({ endpoint }), signal: 'SIGINT', graceMs: 3_000 });
   try {
     const probe = createKinesisClient({ endpoint, region, maxAttempts: 1 });
-    await child.waitUntilReady(() => probe.send(new ListStreamsCommand({ Limit: 1 })), options.startTimeoutMs ?? 60_000);
+    await child.waitUntilReady(
+      () => probe.send(new ListStreamsCommand({ Limit: 1 })),
+      options.startTimeoutMs ?? 60_000,
+    );
   } catch (error) {
     await stop();
     throw error;

@@ -65,7 +65,10 @@ export async function invokeBatch(
   try {
     response = await handler(toKinesisStreamEvent(shardId, records, identity));
   } catch (error) {
-    return { kind: 'failure', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    return {
+      kind: 'failure',
+      reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    };
   }
   return reportBatchItemFailures ? readBatchResponse(response, records) : { kind: 'success' };
 }

@@ -18,6 +18,8 @@
  * the checkpoint and possibly fill the retry with newer records too; which records are delivered
  * in which order is the same, only the batch boundaries can differ.
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type _Record,
   ExpiredIteratorException,
@@ -26,7 +28,6 @@ import {
   type GetShardIteratorCommandInput,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ShardCheckpoint } from '../checkpoint-store.js';
 import {
   type EventSourceIdentity,
@@ -101,7 +102,10 @@ export class ShardConsumer {
         const readStartedAt = performance.now();
         try {
           const result = await this.context.kinesis.send(
-            new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, settings.batchSize - buffer.length) }),
+            new GetRecordsCommand({
+              ShardIterator: iterator,
+              Limit: Math.min(10_000, settings.batchSize - buffer.length),
+            }),
             { abortSignal: this.context.stopSignal },
           );
           failedReads = 0;
@@ -122,7 +126,10 @@ export class ShardConsumer {
             iterator = await this.acquireIterator(lastFetched);
           } else {
             if (!THROTTLING.has((error as Error).name)) {
-              this.context.logger.warn('GetRecords failed; retrying', { shardId: this.shardId, error: String(error) });
+              this.context.logger.warn('GetRecords failed; retrying', {
+                shardId: this.shardId,
+                error: String(error),
+              });
             }
             await this.sleep(this.backoff(failedReads));
           }
@@ -149,7 +156,8 @@ export class ShardConsumer {
       }
       this.context.onProgress();
       if (fetched === 0) {
-        const windowLeft = windowStartedAt === undefined ? Infinity : windowMs - (performance.now() - windowStartedAt);
+        const windowLeft =
+          windowStartedAt === undefined ? Infinity : windowMs - (performance.now() - windowStartedAt);
         await this.sleep(Math.max(0, Math.min(this.context.pollIntervalMs, windowLeft)));
       }
     }
@@ -166,7 +174,9 @@ export class ShardConsumer {
       const segment = queue[0]!;
       const expired = this.expiredPrefix(segment.records);
       if (expired > 0) {
-        if (!(await this.discard(segment.records.slice(0, expired), 'RecordAgeExceeded', segment.invocations))) {
+        if (
+          !(await this.discard(segment.records.slice(0, expired), 'RecordAgeExceeded', segment.invocations))
+        ) {
           return false;
         }
         segment.records = segment.records.slice(expired);
@@ -210,8 +220,16 @@ export class ShardConsumer {
         queue.splice(
           0,
           1,
-          { records: segment.records.slice(0, middle), retries: segment.retries, invocations: segment.invocations },
-          { records: segment.records.slice(middle), retries: segment.retries, invocations: segment.invocations },
+          {
+            records: segment.records.slice(0, middle),
+            retries: segment.retries,
+            invocations: segment.invocations,
+          },
+          {
+            records: segment.records.slice(middle),
+            retries: segment.retries,
+            invocations: segment.invocations,
+          },
         );
       } else if (exhausted) {
         this.context.logger.warn('batch failed after its last retry', {
@@ -260,7 +278,10 @@ export class ShardConsumer {
           await this.context.onFailure(failed);
           break;
         } catch (error) {
-          this.context.logger.warn('onFailure destination failed; retrying', { ...failed, error: String(error) });
+          this.context.logger.warn('onFailure destination failed; retrying', {
+            ...failed,
+            error: String(error),
+          });
           if (this.stopped) {
             return false;
           }
@@ -299,7 +320,9 @@ export class ShardConsumer {
   /** An iterator after `lastFetched`, else after the last commit, else at the start position. */
   private async acquireIterator(lastFetched: string | undefined): Promise<string | undefined> {
     const position: ShardCheckpoint | 'TRIM_HORIZON' =
-      lastFetched === undefined ? (this.committed ?? this.start) : { kind: 'after-sequence', sequenceNumber: lastFetched };
+      lastFetched === undefined
+        ? (this.committed ?? this.start)
+        : { kind: 'after-sequence', sequenceNumber: lastFetched };
     const input: GetShardIteratorCommandInput = {
       StreamName: this.context.streamName,
       ShardId: this.shardId,
@@ -315,7 +338,10 @@ export class ShardConsumer {
         if (this.stopped) {
           break;
         }
-        this.context.logger.warn('GetShardIterator failed; retrying', { shardId: this.shardId, error: String(error) });
+        this.context.logger.warn('GetShardIterator failed; retrying', {
+          shardId: this.shardId,
+          error: String(error),
+        });
         await this.sleep(this.backoff(attempt));
       }
     }

@@ -54,7 +54,9 @@ export async function createTestStack(options: { readonly shardCount?: number } 
     dispose: async () => {
       await Promise.all([
         clients.kinesis.send(new DeleteStreamCommand({ StreamName: resources.streamName })),
-        ...TABLE_IDS.map((id) => clients.dynamodb.send(new DeleteTableCommand({ TableName: resources.tables[id] }))),
+        ...TABLE_IDS.map((id) =>
+          clients.dynamodb.send(new DeleteTableCommand({ TableName: resources.tables[id] })),
+        ),
       ]);
     },
   };
@@ -71,7 +73,10 @@ export interface PutTestRecord extends TestRecord {
 }
 
 /** `count` records spread over `partitionKeys` keys; data is `record-<i>`. */
-export function makeTestRecords(count: number, options: { readonly partitionKeys?: number; readonly offset?: number } = {}): TestRecord[] {
+export function makeTestRecords(
+  count: number,
+  options: { readonly partitionKeys?: number; readonly offset?: number } = {},
+): TestRecord[] {
   const keys = options.partitionKeys ?? 8;
   const offset = options.offset ?? 0;
   return Array.from({ length: count }, (_, index) => ({
@@ -92,7 +97,10 @@ export async function putTestRecords(
     const result = await kinesis.send(
       new PutRecordsCommand({
         StreamName: streamName,
-        Records: chunk.map((record) => ({ PartitionKey: record.partitionKey, Data: Buffer.from(record.data) })),
+        Records: chunk.map((record) => ({
+          PartitionKey: record.partitionKey,
+          Data: Buffer.from(record.data),
+        })),
       }),
     );
     if ((result.FailedRecordCount ?? 0) > 0) {

@@ -48,9 +48,12 @@ describe('parseRfc3339Millis', () => {
 
   it('agrees with Date on every instant written as ISO 8601 in UTC', () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date('1970-01-01'), max: new Date('9999-12-31'), noInvalidDate: true }), (date) => {
-        expect(parseRfc3339Millis(date.toISOString())).toBe(date.getTime());
-      }),
+      fc.property(
+        fc.date({ min: new Date('1970-01-01'), max: new Date('9999-12-31'), noInvalidDate: true }),
+        (date) => {
+          expect(parseRfc3339Millis(date.toISOString())).toBe(date.getTime());
+        },
+      ),
     );
   });
 

@@ -38,7 +38,10 @@ const contractExample = {
 describe('validateEvent accepts', () => {
   it('the CONTRACT.md example, with its time in epoch milliseconds', () => {
     const result = validateEvent(contractExample, opts);
-    expect(result).toEqual({ ok: true, event: { ...contractExample, timeMs: Date.parse(contractExample.time) } });
+    expect(result).toEqual({
+      ok: true,
+      event: { ...contractExample, timeMs: Date.parse(contractExample.time) },
+    });
   });
 
   it('an event without the optional specversion and source', () => {
@@ -91,12 +94,15 @@ describe('validateEvent accepts', () => {
 });
 
 describe('validateEvent rejects', () => {
-  it.each(['id', 'subject', 'type', 'time', 'data'])('an event without %s as missing_field naming it', (field) => {
-    const failure = failureOf(makeEvent({ [field]: undefined }));
-    expect(failure.reason).toBe('missing_field');
-    expect(failure.field).toBe(field);
-    expect(failure.message).toContain(field);
-  });
+  it.each(['id', 'subject', 'type', 'time', 'data'])(
+    'an event without %s as missing_field naming it',
+    (field) => {
+      const failure = failureOf(makeEvent({ [field]: undefined }));
+      expect(failure.reason).toBe('missing_field');
+      expect(failure.field).toBe(field);
+      expect(failure.message).toContain(field);
+    },
+  );
 
   it.each([
     ['specversion', '0.3'],
@@ -144,7 +150,11 @@ describe('validateEvent rejects', () => {
   it.each([
     ['negative', -1, 'negative'],
     ['infinite (1e400 in JSON)', JSON.parse('1e400') as number, 'finite'],
-    ['of 19 significant digits', 1234567890123456789, '18 significant digits'],
+    [
+      'of 19 significant digits (as JSON.parse reads it)',
+      JSON.parse('1234567890123456789') as number,
+      '18 significant digits',
+    ],
     ['of more than 12 fractional digits', 0.0000000000001, '12 fractional digits'],
     ['above 10^18', 2e18, '10^18'],
     ['inexact in binary (0.1 + 0.2)', 0.1 + 0.2, '18 significant digits'],

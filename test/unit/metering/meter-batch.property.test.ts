@@ -20,12 +20,28 @@ const catalog = compileCatalog(
   parseCatalog({
     schemaVersion: 1,
     meters: [
-      { key: 'tokens', name: 'Tokens', unit: 'tokens', eventType: 'llm', aggregation: 'SUM', valueProperty: 'tokens', groupBy: ['model'] },
+      {
+        key: 'tokens',
+        name: 'Tokens',
+        unit: 'tokens',
+        eventType: 'llm',
+        aggregation: 'SUM',
+        valueProperty: 'tokens',
+        groupBy: ['model'],
+      },
       { key: 'calls', name: 'Calls', unit: 'calls', eventType: 'llm', aggregation: 'COUNT', groupBy: [] },
     ],
     plans: [
-      { key: 'capped', name: 'Capped', entitlements: [{ meter: 'tokens', limit: String(CAP), period: 'MONTH', mode: 'hard' }] },
-      { key: 'metered', name: 'Metered', entitlements: [{ meter: 'tokens', limit: String(SOFT), period: 'MONTH', mode: 'soft' }] },
+      {
+        key: 'capped',
+        name: 'Capped',
+        entitlements: [{ meter: 'tokens', limit: String(CAP), period: 'MONTH', mode: 'hard' }],
+      },
+      {
+        key: 'metered',
+        name: 'Metered',
+        entitlements: [{ meter: 'tokens', limit: String(SOFT), period: 'MONTH', mode: 'soft' }],
+      },
     ],
   }),
 );
@@ -115,7 +131,12 @@ function faultPlan(seed: number, rate: number): FaultPlan & { reset(): void; tot
  * Drives records through `meterBatch` the way the Lambda event source mapping does: per shard,
  * in order, in batches; retrying from the lowest failed sequence number until all succeed.
  */
-async function runEventSource(records: StreamRecord[][], batchSizes: number[], deps: MeterBatchDeps, onInvoke: () => void) {
+async function runEventSource(
+  records: StreamRecord[][],
+  batchSizes: number[],
+  deps: MeterBatchDeps,
+  onInvoke: () => void,
+) {
   let invocations = 0;
   for (const shard of records) {
     let position = 0;
@@ -127,7 +148,8 @@ async function runEventSource(records: StreamRecord[][], batchSizes: number[], d
       onInvoke();
       const result = await meterBatch(batch, deps);
       const failed = result.failedSequenceNumbers[0];
-      position = failed === undefined ? position + batch.length : shard.findIndex((r) => r.sequenceNumber === failed);
+      position =
+        failed === undefined ? position + batch.length : shard.findIndex((r) => r.sequenceNumber === failed);
     }
   }
 }
@@ -178,7 +200,8 @@ describe('meterBatch under at-least-once delivery', () => {
           const hour = new Date(ARRIVAL - e.hour * 3_600_000);
           hour.setUTCMinutes(0, 0, 0);
           const rollup = `${e.tenant}|${hour.toISOString()}|model=${e.model}`;
-          if (e.tokens > 0) expected.set(`tokens|${rollup}`, (expected.get(`tokens|${rollup}`) ?? 0n) + BigInt(e.tokens));
+          if (e.tokens > 0)
+            expected.set(`tokens|${rollup}`, (expected.get(`tokens|${rollup}`) ?? 0n) + BigInt(e.tokens));
           const calls = `calls|${e.tenant}|${hour.toISOString()}`;
           expected.set(calls, (expected.get(calls) ?? 0n) + 1n);
           totals.set(e.tenant, (totals.get(e.tenant) ?? 0n) + BigInt(e.tokens));
@@ -194,16 +217,28 @@ describe('meterBatch under at-least-once delivery', () => {
         }
         expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
 
-        for (const [tenant, limit, mode] of [['t1', CAP, 'hard'], ['t2', SOFT, 'soft']] as const) {
+        for (const [tenant, limit, mode] of [
+          ['t1', CAP, 'hard'],
+          ['t2', SOFT, 'soft'],
+        ] as const) {
           const total = totals.get(tenant) ?? 0n;
           const items = counters.itemsWithPrefix(`E#${tenant}`);
-          const used = items.reduce((s, { item }) => s + ((item.get('used') as bigint | undefined) ?? 0n), 0n);
-          const over = items.reduce((s, { item }) => s + ((item.get(mode === 'hard' ? 'rejected' : 'overage') as bigint | undefined) ?? 0n), 0n);
+          const used = items.reduce(
+            (s, { item }) => s + ((item.get('used') as bigint | undefined) ?? 0n),
+            0n,
+          );
+          const over = items.reduce(
+            (s, { item }) =>
+              s + ((item.get(mode === 'hard' ? 'rejected' : 'overage') as bigint | undefined) ?? 0n),
+            0n,
+          );
           expect(formatQuantity(used)).toBe(String(total < limit ? total : limit));
           expect(formatQuantity(over)).toBe(String(total > limit ? total - limit : 0n));
           // Each reached threshold is published; each one is decided once per period.
           const reached = [50, 80, 100].filter((p) => total > 0n && total * 100n >= BigInt(p) * limit);
-          const published = new Set(publisher.published.filter((c) => c.tenant === tenant).map((c) => c.percent));
+          const published = new Set(
+            publisher.published.filter((c) => c.tenant === tenant).map((c) => c.percent),
+          );
           expect([...published].sort((a, b) => a - b)).toEqual(reached);
         }
         expect(quarantine.entries.size).toBe(0);

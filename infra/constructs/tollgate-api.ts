@@ -12,7 +12,7 @@ import { METRICS_NAMESPACE } from './ingest-pipeline.js';
 import { KMS_REASON, kmsWildcardFindings, nagRef } from './nag-findings.js';
 import { TollgateFunction } from './tollgate-function.js';
 
-export interface ReadApiProps {
+export interface TollgateApiProps {
   readonly key: kms.IKey;
   readonly tables: BillingTables;
   readonly stream: kinesis.IStream;
@@ -27,14 +27,14 @@ export const API_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
  * (the admin token from Secrets Manager, tenant tokens by their sha256 in the config table),
  * reads usage and quarantine, manages catalog and tenants, and puts events for `tollgate send`.
  */
-export class ReadApi extends Construct {
+export class TollgateApi extends Construct {
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
   readonly handler: TollgateFunction;
   readonly adminTokenSecret: secretsmanager.Secret;
   readonly accessLogs: logs.LogGroup;
 
-  constructor(scope: Construct, id: string, props: ReadApiProps) {
+  constructor(scope: Construct, id: string, props: TollgateApiProps) {
     super(scope, id);
     const { tables } = props;
 

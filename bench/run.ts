@@ -1,0 +1,231 @@
+/**
+ * `npm run bench`: the same generated workload through Tollgate's consumer and through the
+ * AWS-recommended pattern (Powertools batch + idempotency + one UpdateItem ADD per event), both
+ * on one DynamoDB Local, in one run. Reports events/s, write units per event, consumer CPU per
+ * event, and whether each counted exactly right.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { CreateTableCommand, DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
+import { loadCatalogText } from '../shared/catalog/load-catalog.js';
+import { compileCatalog } from '../shared/catalog/compiled-catalog.js';
+import { parseStoredQuantity } from '../shared/decimal/stored-quantity.js';
+import { quantityOf } from '../shared/decimal/quantity.js';
+import { rollupIdOf, rollupPk } from '../shared/metering/counter-keys.js';
+import { aggregateBatch } from '../shared/metering/aggregate-batch.js';
+import { classifyEvents, decodeBatch } from '../shared/metering/prepare-batch.js';
+import { CONSUMER_SOURCE, TABLE_IDS, TABLES, type TableId } from '../shared/tables/table-definitions.js';
+import { LOCAL_CREDENTIALS } from '../functions/adapters/aws-clients.js';
+import { DynamoDbConfigStore } from '../functions/adapters/dynamodb/dynamodb-config-store.js';
+import { localMeteringDeps } from '../functions/composition/local.js';
+import { createConsumer, toStreamRecords } from '../functions/ingest-consumer/consume-kinesis-event.js';
+import { startDynamoDbLocal } from '../functions/local/emulators/dynamodb-local.js';
+import { createTableInput } from '../functions/local/provision.js';
+import { BASELINE_COUNTER_TABLE, BASELINE_IDEMPOTENCY_TABLE, createBaselineConsumer } from './baseline-consumer.js';
+import { meterCapacity } from './capacity-meter.js';
+import { type Workload, generateWorkload, tenantIds } from './workload.js';
+
+function positiveInt(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${flag}: expected a positive whole number, got "${text}"`);
+  return n;
+}
+
+function parseOptions(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      events: { type: 'string' },
+      tenants: { type: 'string' },
+      duplicates: { type: 'string' },
+      'events-per-record': { type: 'string' },
+      'records-per-batch': { type: 'string' },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
+  const duplicates = values.duplicates === undefined ? 0.2 : Number(values.duplicates);
+  if (!(duplicates >= 0 && duplicates < 1)) throw new Error(`--duplicates: expected a fraction in [0, 1), got "${values.duplicates}"`);
+  return {
+    events: positiveInt('events', values.events, 20_000),
+    tenants: positiveInt('tenants', values.tenants, 10),
+    duplicateRate: duplicates,
+    eventsPerRecord: positiveInt('events-per-record', values['events-per-record'], 10),
+    recordsPerBatch: positiveInt('records-per-batch', values['records-per-batch'], CONSUMER_SOURCE.batchSize),
+    out: values.out,
+  };
+}
+
+interface RunResult {
+  name: string;
+  events: number;
+  seconds: number;
+  writeUnits: number;
+  requests: number;
+  cpuMicros: number;
+  exact: boolean;
+  detail: string;
+}
+
+const CONTEXT = { getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+
+async function timed(name: string, workload: Workload, client: DynamoDBClient, invoke: (e: KinesisStreamEvent) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>) {
+  const capacity = meterCapacity(client);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (const batch of workload.batches) {
+    let records = batch.Records;
+    for (let attempt = 0; records.length > 0; attempt += 1) {
+      if (attempt > 20) throw new Error(`${name}: batch did not succeed after 20 retries`);
+      const response = await invoke({ Records: records });
+      const failed = response.batchItemFailures[0]?.itemIdentifier;
+      records = failed === undefined ? [] : records.slice(records.findIndex((r) => r.kinesis.sequenceNumber === failed));
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds, cpuMicros: cpu.user + cpu.system, capacity };
+}
+
+function expectedInputTokens(workload: Workload): Map<string, bigint> {
+  const totals = new Map<string, bigint>();
+  for (const e of workload.unique) totals.set(e.subject, (totals.get(e.subject) ?? 0n) + BigInt(e.data.input_tokens as number));
+  return totals;
+}
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  const now = Date.now();
+  console.error('starting DynamoDB Local…');
+  const ddb = await startDynamoDbLocal();
+  const clientFor = () =>
+    new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 10 });
+  try {
+    const setup = clientFor();
+    const catalog = loadCatalogText(await readFile('config/catalog.yaml', 'utf8'), 'yaml');
+    const results: RunResult[] = [];
+
+    const tollgateRun = async (name: string, prefix: string, envelopes: boolean, seed: number) => {
+      const tables = Object.fromEntries(TABLE_IDS.map((id) => [id, `${prefix}-${id}`])) as Record<TableId, string>;
+      for (const id of TABLE_IDS) await setup.send(new CreateTableCommand(createTableInput(TABLES[id], tables[id])));
+      const config = new DynamoDbConfigStore(setup, tables.config);
+      await config.publishCatalog(catalog);
+      for (const tenant of tenantIds(options.tenants)) await config.putTenant({ tenant, plan: 'pro', status: 'active' });
+      const workload = generateWorkload({ ...options, envelopes, seed }, now);
+      const client = clientFor();
+      const deps = localMeteringDeps({ dynamodb: client, tables, dataDir: '.bench', envelopeDedup: true, print: () => {}, configCacheMs: 600_000 });
+      let counted = 0;
+      let duplicates = 0;
+      const consume = createConsumer(deps, {
+        batchMetered: ({ stats }) => {
+          counted += stats.counted;
+          duplicates += stats.duplicates;
+        },
+      });
+      const { seconds, cpuMicros, capacity } = await timed(name, workload, client, consume);
+      const expected = expectedInputTokens(workload);
+      const rollup = rollupIdOf(compileCatalog(catalog).meter('input_tokens')!);
+      let exact = counted === workload.unique.length;
+      for (const [tenant, tokens] of expected) {
+        let total = 0n;
+        let key: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+        do {
+          const page = await setup.send(new QueryCommand({ TableName: tables.usage, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: rollupPk(tenant, rollup) } }, ExclusiveStartKey: key }));
+          for (const item of page.Items ?? []) total += parseStoredQuantity(item.m_input_tokens?.N ?? '0');
+          key = page.LastEvaluatedKey;
+        } while (key);
+        if (total !== quantityOf(tokens)) exact = false;
+      }
+      results.push({
+        name,
+        events: workload.totalEvents,
+        seconds,
+        writeUnits: capacity.writeUnits,
+        requests: capacity.requests,
+        cpuMicros,
+        exact,
+        detail: `counted ${counted} of ${workload.unique.length} distinct, ${duplicates} duplicates acknowledged`,
+      });
+      return workload;
+    };
+
+    console.error('Tollgate, exact per-event dedup…');
+    const exactWorkload = await tollgateRun('Tollgate (exact dedup)', 'bench-exact', false, 1);
+
+    console.error('baseline: Powertools batch + idempotency + UpdateItem ADD…');
+    await setup.send(new CreateTableCommand({ TableName: BASELINE_IDEMPOTENCY_TABLE, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] }));
+    await setup.send(new CreateTableCommand({ TableName: BASELINE_COUNTER_TABLE, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }] }));
+    const baselineClient = clientFor();
+    const baseline = createBaselineConsumer(baselineClient);
+    const b = await timed('baseline', exactWorkload, baselineClient, (e) => baseline(e, CONTEXT));
+    const sums = new Map<string, bigint>();
+    let key: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+    do {
+      const page = await setup.send(new ScanCommand({ TableName: BASELINE_COUNTER_TABLE, ExclusiveStartKey: key }));
+      for (const item of page.Items ?? []) {
+        const tenant = (item.pk?.S ?? '').split('#')[0]!;
+        sums.set(tenant, (sums.get(tenant) ?? 0n) + BigInt(item.input_tokens?.N ?? '0'));
+      }
+      key = page.LastEvaluatedKey;
+    } while (key);
+    const expected = expectedInputTokens(exactWorkload);
+    const baselineExact = [...expected].every(([t, v]) => sums.get(t) === v) && sums.size === expected.size;
+    const expectedTotal = [...expected.values()].reduce((a, v) => a + v, 0n);
+    const baselineTotal = [...sums.values()].reduce((a, v) => a + v, 0n);
+    results.push({ name: 'Baseline (Powertools idempotency + ADD)', events: exactWorkload.totalEvents, seconds: b.seconds, writeUnits: b.capacity.writeUnits, requests: b.capacity.requests, cpuMicros: b.cpuMicros, exact: baselineExact, detail: `input tokens ${baselineTotal} counted, ${expectedTotal} expected` });
+
+    console.error('Tollgate, envelope dedup…');
+    await tollgateRun('Tollgate (envelope dedup)', 'bench-envelope', true, 2);
+
+    // CPU: a bare JSON.parse of the same bytes vs Tollgate's pure decode/validate/aggregate.
+    const texts = exactWorkload.batches.flatMap((b) => b.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString('utf8')));
+    const parseCpu = cpuPerEvent(() => { for (const t of texts) JSON.parse(t); }, exactWorkload.totalEvents);
+    const compiled = compileCatalog(catalog);
+    const profiles = new Map(tenantIds(options.tenants).map((tenant) => [tenant, { tenant, plan: 'pro', status: 'active' as const }]));
+    const streamBatches = exactWorkload.batches.map(toStreamRecords);
+    const domainCpu = cpuPerEvent(() => {
+      for (const records of streamBatches) {
+        const decoded = decodeBatch(records);
+        const classified = classifyEvents(records, decoded.events, compiled, profiles, { envelopeDedup: false });
+        aggregateBatch(classified.countable);
+      }
+    }, exactWorkload.totalEvents);
+
+    const base = results[1]!;
+    const lines = [
+      `Workload: ${options.events} events (${Math.round(options.duplicateRate * 100)}% duplicates), ${options.tenants} tenants, ${options.eventsPerRecord} events per Kinesis record, ${options.recordsPerBatch} records per batch; DynamoDB Local ${'in memory'}, one consumer invocation at a time.`,
+      '',
+      '| consumer | events/s | vs baseline | write units / event | requests / event | consumer CPU µs / event | exactly right |',
+      '|---|---:|---:|---:|---:|---:|---|',
+      ...results.map((r) => {
+        const rate = r.events / r.seconds;
+        return `| ${r.name} | ${rate.toFixed(0)} | ${(rate / (base.events / base.seconds)).toFixed(2)}× | ${(r.writeUnits / r.events).toFixed(3)} | ${(r.requests / r.events).toFixed(3)} | ${(r.cpuMicros / r.events).toFixed(1)} | ${r.exact ? 'yes' : 'NO'} (${r.detail}) |`;
+      }),
+      '',
+      `CPU per event: bare JSON.parse of the same bytes ${parseCpu.toFixed(2)} µs; Tollgate's decode + validate + aggregate ${domainCpu.toFixed(2)} µs (${(domainCpu / parseCpu).toFixed(2)}× JSON.parse). The table's CPU column also counts the AWS SDK's request work.`,
+    ];
+    const report = lines.join('\n');
+    console.log(report);
+    if (options.out) await writeFile(options.out, `${report}\n`);
+    if (results.some((r) => !r.exact)) process.exitCode = 1;
+  } finally {
+    await ddb.stop();
+  }
+}
+
+function cpuPerEvent(work: () => void, events: number): number {
+  work(); // warm up
+  const rounds = 5;
+  const start = process.cpuUsage();
+  for (let i = 0; i < rounds; i += 1) work();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / rounds / events;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
+

@@ -1,0 +1,70 @@
+/**
+ * The HTTP API's request/response model and its dependencies. One core
+ * (`handleApiRequest`) serves both the API Gateway Lambda (handler.ts) and the local
+ * `node:http` server (local-server.ts); each edge only translates to and from these types.
+ */
+import type { Catalog } from '../../shared/catalog/catalog.js';
+import type { TenantProfile } from '../../shared/catalog/tenant-profile.js';
+import type { QuarantineReader } from '../../shared/quarantine/quarantine-query.js';
+import type { UsageReader } from '../../shared/usage/ports.js';
+import type {
+  CatalogVersion,
+  PublishResult,
+  TokenRecord,
+} from '../adapters/dynamodb/dynamodb-config-store.js';
+
+export interface ApiRequest {
+  /** Upper case, e.g. `GET`. */
+  readonly method: string;
+  /** The URL path without the query, still percent-encoded, e.g. `/v1/tenants/acme/usage`. */
+  readonly path: string;
+  /** Decoded query parameters; a repeated parameter is joined with `,`. */
+  readonly query: Readonly<Record<string, string | undefined>>;
+  /** Header names in any case. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The body as UTF-8 text, when there is one. */
+  readonly body?: string | undefined;
+  /** For logs and the 500 body, when the edge has one (the API Gateway request id). */
+  readonly requestId?: string | undefined;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** The config-table operations the API uses (`DynamoDbConfigStore` has them). */
+export interface ApiConfigStore {
+  publishCatalog(catalog: Catalog): Promise<PublishResult>;
+  activateCatalog(version: number): Promise<void>;
+  activeCatalog(): Promise<CatalogVersion | undefined>;
+  catalogVersion(version: number): Promise<CatalogVersion | undefined>;
+  listCatalogVersions(): Promise<Array<{ version: number; hash: string; publishedAt: string; active: boolean }>>;
+  putTenant(profile: TenantProfile): Promise<{ created: boolean }>;
+  getTenant(tenant: string): Promise<TenantProfile | undefined>;
+  putToken(hash: string, record: TokenRecord): Promise<void>;
+  getToken(hash: string): Promise<TokenRecord | undefined>;
+}
+
+/** Structured logging; never given tokens, headers or bodies. */
+export interface ApiLogger {
+  info(message: string, details: Readonly<Record<string, unknown>>): void;
+  error(message: string, details: Readonly<Record<string, unknown>>): void;
+}
+
+export interface ApiDeps {
+  readonly config: ApiConfigStore;
+  readonly usage: UsageReader;
+  readonly quarantine: QuarantineReader;
+  /**
+   * The admin bearer token, or a function that resolves it (the AWS root fetches it from
+   * Secrets Manager once per container). An empty token admits no one.
+   */
+  readonly adminToken: string | (() => Promise<string>);
+  /** Epoch milliseconds. */
+  readonly clock: () => number;
+  readonly logger: ApiLogger;
+  /** Source of token bytes; `crypto.randomBytes` by default. */
+  readonly randomBytes?: (size: number) => Uint8Array;
+}
