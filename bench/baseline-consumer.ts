@@ -2,7 +2,12 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type {
+  Context,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+} from 'aws-lambda';
 
 export const BASELINE_IDEMPOTENCY_TABLE = 'bench-baseline-idempotency';
 export const BASELINE_COUNTER_TABLE = 'bench-baseline-counters';
@@ -24,7 +29,10 @@ export function createBaselineConsumer(client: DynamoDBClient) {
     tableName: BASELINE_IDEMPOTENCY_TABLE,
     awsSdkV3Client: client,
   });
-  const config = new IdempotencyConfig({ eventKeyJmesPath: '[subject, id]', expiresAfterSeconds: 40 * 86_400 });
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: '[subject, id]',
+    expiresAfterSeconds: 40 * 86_400,
+  });
   const countEvent = makeIdempotent(
     async (event: BaselineEvent) => {
       const hour = new Date(event.time);

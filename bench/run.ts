@@ -8,28 +8,33 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
-import { loadCatalogText } from '../shared/catalog/load-catalog.js';
-import { compileCatalog } from '../shared/catalog/compiled-catalog.js';
-import { parseStoredQuantity } from '../shared/decimal/stored-quantity.js';
-import { quantityOf } from '../shared/decimal/quantity.js';
-import { rollupIdOf, rollupPk } from '../shared/metering/counter-keys.js';
-import { aggregateBatch } from '../shared/metering/aggregate-batch.js';
-import { classifyEvents, decodeBatch } from '../shared/metering/prepare-batch.js';
-import { CONSUMER_SOURCE, TABLE_IDS, TABLES, type TableId } from '../shared/tables/table-definitions.js';
 import { LOCAL_CREDENTIALS } from '../functions/adapters/aws-clients.js';
 import { DynamoDbConfigStore } from '../functions/adapters/dynamodb/dynamodb-config-store.js';
 import { localMeteringDeps } from '../functions/composition/local.js';
 import { createConsumer, toStreamRecords } from '../functions/ingest-consumer/consume-kinesis-event.js';
 import { startDynamoDbLocal } from '../functions/local/emulators/dynamodb-local.js';
 import { createTableInput } from '../functions/local/provision.js';
-import { BASELINE_COUNTER_TABLE, BASELINE_IDEMPOTENCY_TABLE, createBaselineConsumer } from './baseline-consumer.js';
+import { compileCatalog } from '../shared/catalog/compiled-catalog.js';
+import { loadCatalogText } from '../shared/catalog/load-catalog.js';
+import { quantityOf } from '../shared/decimal/quantity.js';
+import { parseStoredQuantity } from '../shared/decimal/stored-quantity.js';
+import { aggregateBatch } from '../shared/metering/aggregate-batch.js';
+import { rollupIdOf, rollupPk } from '../shared/metering/counter-keys.js';
+import { classifyEvents, decodeBatch } from '../shared/metering/prepare-batch.js';
+import { CONSUMER_SOURCE, TABLE_IDS, TABLES, type TableId } from '../shared/tables/table-definitions.js';
+import {
+  BASELINE_COUNTER_TABLE,
+  BASELINE_IDEMPOTENCY_TABLE,
+  createBaselineConsumer,
+} from './baseline-consumer.js';
 import { meterCapacity } from './capacity-meter.js';
-import { type Workload, generateWorkload, tenantIds } from './workload.js';
+import { generateWorkload, tenantIds, type Workload } from './workload.js';
 
 function positiveInt(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${flag}: expected a positive whole number, got "${text}"`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`--${flag}: expected a positive whole number, got "${text}"`);
   return n;
 }
 
@@ -47,7 +52,8 @@ function parseOptions(argv: string[]) {
     strict: true,
   });
   const duplicates = values.duplicates === undefined ? 0.2 : Number(values.duplicates);
-  if (!(duplicates >= 0 && duplicates < 1)) throw new Error(`--duplicates: expected a fraction in [0, 1), got "${values.duplicates}"`);
+  if (!(duplicates >= 0 && duplicates < 1))
+    throw new Error(`--duplicates: expected a fraction in [0, 1), got "${values.duplicates}"`);
   return {
     events: positiveInt('events', values.events, 20_000),
     tenants: positiveInt('tenants', values.tenants, 10),
@@ -71,7 +77,12 @@ interface RunResult {
 
 const CONTEXT = { getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
-async function timed(name: string, workload: Workload, client: DynamoDBClient, invoke: (e: KinesisStreamEvent) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>) {
+async function timed(
+  name: string,
+  workload: Workload,
+  client: DynamoDBClient,
+  invoke: (e: KinesisStreamEvent) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>,
+) {
   const capacity = meterCapacity(client);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -81,7 +92,10 @@ async function timed(name: string, workload: Workload, client: DynamoDBClient, i
       if (attempt > 20) throw new Error(`${name}: batch did not succeed after 20 retries`);
       const response = await invoke({ Records: records });
       const failed = response.batchItemFailures[0]?.itemIdentifier;
-      records = failed === undefined ? [] : records.slice(records.findIndex((r) => r.kinesis.sequenceNumber === failed));
+      records =
+        failed === undefined
+          ? []
+          : records.slice(records.findIndex((r) => r.kinesis.sequenceNumber === failed));
     }
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -91,7 +105,8 @@ async function timed(name: string, workload: Workload, client: DynamoDBClient, i
 
 function expectedInputTokens(workload: Workload): Map<string, bigint> {
   const totals = new Map<string, bigint>();
-  for (const e of workload.unique) totals.set(e.subject, (totals.get(e.subject) ?? 0n) + BigInt(e.data.input_tokens as number));
+  for (const e of workload.unique)
+    totals.set(e.subject, (totals.get(e.subject) ?? 0n) + BigInt(e.data.input_tokens as number));
   return totals;
 }
 
@@ -101,21 +116,38 @@ async function main() {
   console.error('starting DynamoDB Local…');
   const ddb = await startDynamoDbLocal();
   const clientFor = () =>
-    new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 10 });
+    new DynamoDBClient({
+      endpoint: ddb.endpoint,
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 10,
+    });
   try {
     const setup = clientFor();
     const catalog = loadCatalogText(await readFile('config/catalog.yaml', 'utf8'), 'yaml');
     const results: RunResult[] = [];
 
     const tollgateRun = async (name: string, prefix: string, envelopes: boolean, seed: number) => {
-      const tables = Object.fromEntries(TABLE_IDS.map((id) => [id, `${prefix}-${id}`])) as Record<TableId, string>;
-      for (const id of TABLE_IDS) await setup.send(new CreateTableCommand(createTableInput(TABLES[id], tables[id])));
+      const tables = Object.fromEntries(TABLE_IDS.map((id) => [id, `${prefix}-${id}`])) as Record<
+        TableId,
+        string
+      >;
+      for (const id of TABLE_IDS)
+        await setup.send(new CreateTableCommand(createTableInput(TABLES[id], tables[id])));
       const config = new DynamoDbConfigStore(setup, tables.config);
       await config.publishCatalog(catalog);
-      for (const tenant of tenantIds(options.tenants)) await config.putTenant({ tenant, plan: 'pro', status: 'active' });
+      for (const tenant of tenantIds(options.tenants))
+        await config.putTenant({ tenant, plan: 'pro', status: 'active' });
       const workload = generateWorkload({ ...options, envelopes, seed }, now);
       const client = clientFor();
-      const deps = localMeteringDeps({ dynamodb: client, tables, dataDir: '.bench', envelopeDedup: true, print: () => {}, configCacheMs: 600_000 });
+      const deps = localMeteringDeps({
+        dynamodb: client,
+        tables,
+        dataDir: '.bench',
+        envelopeDedup: true,
+        print: () => {},
+        configCacheMs: 600_000,
+      });
       let counted = 0;
       let duplicates = 0;
       const consume = createConsumer(deps, {
@@ -132,7 +164,14 @@ async function main() {
         let total = 0n;
         let key: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
         do {
-          const page = await setup.send(new QueryCommand({ TableName: tables.usage, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: rollupPk(tenant, rollup) } }, ExclusiveStartKey: key }));
+          const page = await setup.send(
+            new QueryCommand({
+              TableName: tables.usage,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': { S: rollupPk(tenant, rollup) } },
+              ExclusiveStartKey: key,
+            }),
+          );
           for (const item of page.Items ?? []) total += parseStoredQuantity(item.m_input_tokens?.N ?? '0');
           key = page.LastEvaluatedKey;
         } while (key);
@@ -155,15 +194,37 @@ async function main() {
     const exactWorkload = await tollgateRun('Tollgate (exact dedup)', 'bench-exact', false, 1);
 
     console.error('baseline: Powertools batch + idempotency + UpdateItem ADD…');
-    await setup.send(new CreateTableCommand({ TableName: BASELINE_IDEMPOTENCY_TABLE, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] }));
-    await setup.send(new CreateTableCommand({ TableName: BASELINE_COUNTER_TABLE, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }] }));
+    await setup.send(
+      new CreateTableCommand({
+        TableName: BASELINE_IDEMPOTENCY_TABLE,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      }),
+    );
+    await setup.send(
+      new CreateTableCommand({
+        TableName: BASELINE_COUNTER_TABLE,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
     const baselineClient = clientFor();
     const baseline = createBaselineConsumer(baselineClient);
     const b = await timed('baseline', exactWorkload, baselineClient, (e) => baseline(e, CONTEXT));
     const sums = new Map<string, bigint>();
     let key: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
     do {
-      const page = await setup.send(new ScanCommand({ TableName: BASELINE_COUNTER_TABLE, ExclusiveStartKey: key }));
+      const page = await setup.send(
+        new ScanCommand({ TableName: BASELINE_COUNTER_TABLE, ExclusiveStartKey: key }),
+      );
       for (const item of page.Items ?? []) {
         const tenant = (item.pk?.S ?? '').split('#')[0]!;
         sums.set(tenant, (sums.get(tenant) ?? 0n) + BigInt(item.input_tokens?.N ?? '0'));
@@ -174,21 +235,41 @@ async function main() {
     const baselineExact = [...expected].every(([t, v]) => sums.get(t) === v) && sums.size === expected.size;
     const expectedTotal = [...expected.values()].reduce((a, v) => a + v, 0n);
     const baselineTotal = [...sums.values()].reduce((a, v) => a + v, 0n);
-    results.push({ name: 'Baseline (Powertools idempotency + ADD)', events: exactWorkload.totalEvents, seconds: b.seconds, writeUnits: b.capacity.writeUnits, requests: b.capacity.requests, cpuMicros: b.cpuMicros, exact: baselineExact, detail: `input tokens ${baselineTotal} counted, ${expectedTotal} expected` });
+    results.push({
+      name: 'Baseline (Powertools idempotency + ADD)',
+      events: exactWorkload.totalEvents,
+      seconds: b.seconds,
+      writeUnits: b.capacity.writeUnits,
+      requests: b.capacity.requests,
+      cpuMicros: b.cpuMicros,
+      exact: baselineExact,
+      detail: `input tokens ${baselineTotal} counted, ${expectedTotal} expected`,
+    });
 
     console.error('Tollgate, envelope dedup…');
     await tollgateRun('Tollgate (envelope dedup)', 'bench-envelope', true, 2);
 
     // CPU: a bare JSON.parse of the same bytes vs Tollgate's pure decode/validate/aggregate.
-    const texts = exactWorkload.batches.flatMap((b) => b.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString('utf8')));
-    const parseCpu = cpuPerEvent(() => { for (const t of texts) JSON.parse(t); }, exactWorkload.totalEvents);
+    const texts = exactWorkload.batches.flatMap((b) =>
+      b.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString('utf8')),
+    );
+    const parseCpu = cpuPerEvent(() => {
+      for (const t of texts) JSON.parse(t);
+    }, exactWorkload.totalEvents);
     const compiled = compileCatalog(catalog);
-    const profiles = new Map(tenantIds(options.tenants).map((tenant) => [tenant, { tenant, plan: 'pro', status: 'active' as const }]));
+    const profiles = new Map(
+      tenantIds(options.tenants).map((tenant) => [
+        tenant,
+        { tenant, plan: 'pro', status: 'active' as const },
+      ]),
+    );
     const streamBatches = exactWorkload.batches.map(toStreamRecords);
     const domainCpu = cpuPerEvent(() => {
       for (const records of streamBatches) {
         const decoded = decodeBatch(records);
-        const classified = classifyEvents(records, decoded.events, compiled, profiles, { envelopeDedup: false });
+        const classified = classifyEvents(records, decoded.events, compiled, profiles, {
+          envelopeDedup: false,
+        });
         aggregateBatch(classified.countable);
       }
     }, exactWorkload.totalEvents);
@@ -228,4 +309,3 @@ main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 });
-

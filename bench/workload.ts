@@ -78,7 +78,8 @@ export function generateWorkload(options: WorkloadOptions, now: number): Workloa
   // Records of one tenant's events, tenants interleaved as they would arrive.
   const queues = [...byTenant.values()].map((events) => {
     const chunks: BenchEvent[][] = [];
-    for (let i = 0; i < events.length; i += options.eventsPerRecord) chunks.push(events.slice(i, i + options.eventsPerRecord));
+    for (let i = 0; i < events.length; i += options.eventsPerRecord)
+      chunks.push(events.slice(i, i + options.eventsPerRecord));
     return chunks;
   });
   const bodies: Array<{ partitionKey: string; events: BenchEvent[]; envelopeId?: string }> = [];
@@ -86,7 +87,11 @@ export function generateWorkload(options: WorkloadOptions, now: number): Workloa
     for (const queue of queues) {
       const chunk = queue.shift();
       if (chunk !== undefined) {
-        bodies.push({ partitionKey: chunk[0]!.subject, events: chunk, ...(options.envelopes ? { envelopeId: randomUUID() } : {}) });
+        bodies.push({
+          partitionKey: chunk[0]!.subject,
+          events: chunk,
+          ...(options.envelopes ? { envelopeId: randomUUID() } : {}),
+        });
       }
     }
   }
@@ -116,7 +121,11 @@ export function generateWorkload(options: WorkloadOptions, now: number): Workloa
   for (const body of bodies) {
     sequence += 1n;
     totalEvents += body.events.length;
-    const data = Buffer.from(JSON.stringify(body.envelopeId === undefined ? body.events : { envelopeId: body.envelopeId, events: body.events }));
+    const data = Buffer.from(
+      JSON.stringify(
+        body.envelopeId === undefined ? body.events : { envelopeId: body.envelopeId, events: body.events },
+      ),
+    );
     bytes += data.byteLength;
     records.push({
       kinesis: {

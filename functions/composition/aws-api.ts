@@ -29,7 +29,10 @@ export function readAwsApiConfig(env: NodeJS.ProcessEnv): AwsApiConfig {
   const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues
-      .map((issue) => `${issue.path.join('.')}: ${env[String(issue.path[0])] === undefined ? 'is not set' : issue.message}`)
+      .map(
+        (issue) =>
+          `${issue.path.join('.')}: ${env[String(issue.path[0])] === undefined ? 'is not set' : issue.message}`,
+      )
       .join('; ');
     throw new ConfigurationError(`invalid environment: ${problems}`);
   }

@@ -23,7 +23,9 @@ export class ConfigurationError extends Error {
 export function readAwsConsumerConfig(env: NodeJS.ProcessEnv): AwsConsumerConfig {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    const problems = result.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
     throw new ConfigurationError(`invalid environment: ${problems}`);
   }
   return result.data;

@@ -14,7 +14,12 @@ import { DynamoDbUsageCounterStore } from '../adapters/dynamodb/dynamodb-usage-c
 
 export interface MeteringWiring {
   readonly dynamodb: DynamoDBClient;
-  readonly tables: { readonly usage: string; readonly dedup: string; readonly config: string; readonly quarantine: string };
+  readonly tables: {
+    readonly usage: string;
+    readonly dedup: string;
+    readonly config: string;
+    readonly quarantine: string;
+  };
   readonly blobs: BlobStore;
   readonly thresholds: ThresholdPublisher;
   readonly envelopeDedup: boolean;

@@ -12,4 +12,6 @@ const metrics = new Metrics();
 const consume = createConsumer(awsMeteringDeps(), powertoolsObserver(logger, metrics));
 
 /** Kinesis event source → metering (partial batch responses). */
-export const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse>(consume).use(logMetrics(metrics));
+export const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse>(consume).use(
+  logMetrics(metrics),
+);

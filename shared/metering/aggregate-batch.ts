@@ -1,7 +1,7 @@
-import type { EffectiveEntitlement } from '../catalog/tenant-profile.js';
 import type { Meter } from '../catalog/catalog.js';
+import type { EffectiveEntitlement } from '../catalog/tenant-profile.js';
 import type { Quantity } from '../decimal/quantity.js';
-import { periodWindow, hourWindow, toIso } from '../time/windows.js';
+import { hourWindow, periodWindow, toIso } from '../time/windows.js';
 import {
   entitlementPk,
   entitlementSk,
@@ -64,7 +64,12 @@ function deltaFor(target: TargetBase, event: CountableEvent): RecordDelta {
   }
   const last = list[list.length - 1];
   if (last !== undefined && last.recordIndex === event.recordIndex) return last;
-  const delta: RecordDelta = { recordIndex: event.recordIndex, mark: event.mark, add: new Map(), sets: new Map() };
+  const delta: RecordDelta = {
+    recordIndex: event.recordIndex,
+    mark: event.mark,
+    add: new Map(),
+    sets: new Map(),
+  };
   list.push(delta);
   return delta;
 }

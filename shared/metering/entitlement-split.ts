@@ -16,7 +16,12 @@ export interface UsageSplit {
  * Splits `delta` against `limit` given `used` so far. Applying splits one after another gives
  * the same totals as one split of their sum, so a batch can be split as a whole.
  */
-export function splitUsage(used: Quantity, delta: Quantity, limit: Quantity, mode: EntitlementMode): UsageSplit {
+export function splitUsage(
+  used: Quantity,
+  delta: Quantity,
+  limit: Quantity,
+  mode: EntitlementMode,
+): UsageSplit {
   const room = limit > used ? limit - used : ZERO;
   const included = delta < room ? delta : room;
   const rest = delta - included;

@@ -1,7 +1,5 @@
 import type { QuarantineReason } from '../contract/reasons.js';
-import { type CounterTarget, aggregateBatch } from './aggregate-batch.js';
-import type { CountableEvent, StreamRecord } from './prepare-batch.js';
-import { classifyEvents, decodeBatch } from './prepare-batch.js';
+import { aggregateBatch, type CounterTarget } from './aggregate-batch.js';
 import type {
   CatalogSource,
   ClaimRequest,
@@ -11,7 +9,15 @@ import type {
   ThresholdPublisher,
   UsageCounterStore,
 } from './ports.js';
+import type { CountableEvent, StreamRecord } from './prepare-batch.js';
+import { classifyEvents, decodeBatch } from './prepare-batch.js';
 import { publishThresholds, writeCounter } from './write-counters.js';
+
+/** Not an error of this batch: a threshold claimed by another writer is not published yet. */
+export class ThresholdClaimInFlight extends Error {
+  override readonly name = 'ThresholdClaimInFlight';
+  readonly code = 'threshold_claim_in_flight';
+}
 
 /** Claim markers outlive the 35-day dedup horizon by a margin. */
 export const CLAIM_TTL_DAYS = 40;
@@ -25,6 +31,8 @@ export interface MeterBatchDeps {
   readonly quarantine: QuarantineStore;
   readonly thresholds: ThresholdPublisher;
   readonly envelopeDedup: boolean;
+  /** Wall clock in epoch ms: only to tell an abandoned threshold claim from a live one. */
+  readonly clock?: () => number;
   /** How many counter items are written at once. */
   readonly writeConcurrency?: number;
 }
@@ -60,7 +68,10 @@ interface ClaimUnit {
  * effects could not all be stored are returned for retry, and a retry is always safe: claims,
  * counter marks and quarantine keys make every step idempotent.
  */
-export async function meterBatch(records: readonly StreamRecord[], deps: MeterBatchDeps): Promise<MeterBatchResult> {
+export async function meterBatch(
+  records: readonly StreamRecord[],
+  deps: MeterBatchDeps,
+): Promise<MeterBatchResult> {
   const stats: MeterBatchStats = {
     records: records.length,
     events: 0,
@@ -96,7 +107,11 @@ export async function meterBatch(records: readonly StreamRecord[], deps: MeterBa
     const unit = units.get(countable.claimKey);
     if (unit === undefined) {
       units.set(countable.claimKey, {
-        request: { key: countable.claimKey, by: countable.recordId, expiresAtEpochSeconds: expiryOf(countable) },
+        request: {
+          key: countable.claimKey,
+          by: countable.recordId,
+          expiresAtEpochSeconds: expiryOf(countable),
+        },
         recordIndex: countable.recordIndex,
         members: [countable],
       });
@@ -137,15 +152,35 @@ export async function meterBatch(records: readonly StreamRecord[], deps: MeterBa
       return;
     }
     if (target.kind === 'entitlement' && result.final !== undefined) {
+      const first = Math.min(...[...target.deltas.values()].flat().map((d) => d.recordIndex));
+      const owner = `${records[first]!.shardId}/${records[first]!.sequenceNumber}`;
       try {
-        stats.thresholdsPublished += await publishThresholds(deps.counters, deps.thresholds, target, result.final);
+        const now = (deps.clock ?? Date.now)();
+        const outcome = await publishThresholds(
+          deps.counters,
+          deps.thresholds,
+          target,
+          result.final,
+          owner,
+          now,
+        );
+        stats.thresholdsPublished += outcome.published;
+        if (outcome.waiting) {
+          fail(
+            first,
+            new ThresholdClaimInFlight(
+              `${target.pk} ${target.sk}: another writer is publishing a threshold; retrying`,
+            ),
+          );
+        }
       } catch (error) {
-        const indexes = [...target.deltas.values()].flat().map((d) => d.recordIndex);
-        fail(Math.min(...indexes), error);
+        fail(first, error);
       }
     }
   });
-  const quarantineOutcomes = await quarantineDone.catch((error: unknown) => quarantine.map(() => ({ ok: false, error })));
+  const quarantineOutcomes = await quarantineDone.catch((error: unknown) =>
+    quarantine.map(() => ({ ok: false, error })),
+  );
   quarantineOutcomes.forEach((outcome, i) => {
     const entry = quarantine[i]!;
     if (outcome.ok) {
@@ -173,7 +208,11 @@ function recordIndexOf(records: readonly StreamRecord[], sequenceNumber: string,
   return index === -1 ? 0 : index;
 }
 
-async function runPool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
     while (next < items.length) {

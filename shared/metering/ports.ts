@@ -50,7 +50,9 @@ export interface ItemSnapshot {
   readonly numberSets: ReadonlyMap<string, ReadonlySet<number>>;
 }
 
-export type WriteOutcome = { readonly ok: true; readonly after: ItemSnapshot } | { readonly ok: false; readonly current: ItemSnapshot };
+export type WriteOutcome =
+  | { readonly ok: true; readonly after: ItemSnapshot }
+  | { readonly ok: false; readonly current: ItemSnapshot };
 
 /** Guard on one attribute: absent, or strictly below `value` (MAX, LATEST). */
 export interface GreaterThanGuard {
@@ -92,9 +94,12 @@ export interface CounterWrite {
  */
 export interface UsageCounterStore {
   write(write: CounterWrite): Promise<WriteOutcome>;
-  /** Moves threshold percents into `pending` unless already pending or emitted. */
-  claimThresholds(pk: string, sk: string, percents: readonly number[]): Promise<WriteOutcome>;
-  /** Moves threshold percents from `pending` to `emitted`. */
+  /**
+   * Claims threshold percents for publishing: sets `p_{percent}` to `claim` unless that
+   * percent is already claimed or in `emitted`.
+   */
+  claimThresholds(pk: string, sk: string, percents: readonly number[], claim: string): Promise<WriteOutcome>;
+  /** Moves threshold percents from their claims (`p_{percent}`) to `emitted`. */
   completeThresholds(pk: string, sk: string, percents: readonly number[]): Promise<void>;
 }
 
@@ -117,7 +122,9 @@ export interface QuarantineEntry {
 
 /** Idempotent: the same entry written twice is one item. */
 export interface QuarantineStore {
-  put(entries: readonly QuarantineEntry[]): Promise<Array<{ readonly ok: boolean; readonly error?: unknown }>>;
+  put(
+    entries: readonly QuarantineEntry[],
+  ): Promise<Array<{ readonly ok: boolean; readonly error?: unknown }>>;
 }
 
 export interface ThresholdCrossing {

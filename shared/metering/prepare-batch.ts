@@ -1,11 +1,15 @@
-import type { CompiledCatalog } from '../catalog/compiled-catalog.js';
 import type { Meter } from '../catalog/catalog.js';
-import { type EffectiveEntitlement, type TenantProfile, effectiveEntitlements } from '../catalog/tenant-profile.js';
+import type { CompiledCatalog } from '../catalog/compiled-catalog.js';
+import {
+  type EffectiveEntitlement,
+  effectiveEntitlements,
+  type TenantProfile,
+} from '../catalog/tenant-profile.js';
 import type { QuarantineReason } from '../contract/reasons.js';
 import { type UsageEvent, validateEvent } from '../contract/usage-event.js';
-import { type Quantity, parseQuantity, quantityFromNumber, quantityOf } from '../decimal/quantity.js';
+import { parseQuantity, type Quantity, quantityFromNumber, quantityOf } from '../decimal/quantity.js';
 import { decodeRecord } from '../ingest/decode-record.js';
-import { eventClaimKey, envelopeClaimKey, tenantOfPartitionKey } from './counter-keys.js';
+import { envelopeClaimKey, eventClaimKey, tenantOfPartitionKey } from './counter-keys.js';
 import { markAttribute, markOf } from './marks.js';
 import type { QuarantineEntry } from './ports.js';
 
@@ -153,7 +157,9 @@ export interface ClassifiedBatch {
   readonly quarantine: readonly QuarantineEntry[];
 }
 
-type ValueResult = { ok: true; contribution?: MeterContribution } | { ok: false; field: string; message: string };
+type ValueResult =
+  | { ok: true; contribution?: MeterContribution }
+  | { ok: false; field: string; message: string };
 
 const ONE = quantityOf(1);
 
@@ -243,11 +249,16 @@ export function classifyEvents(
     }
     let entitlements = entitlementCache.get(profile.tenant);
     if (entitlements === undefined) {
-      entitlements = catalog.plan(profile.plan) === undefined ? null : effectiveEntitlements(catalog, profile);
+      entitlements =
+        catalog.plan(profile.plan) === undefined ? null : effectiveEntitlements(catalog, profile);
       entitlementCache.set(profile.tenant, entitlements);
     }
     if (entitlements === null) {
-      reject('unknown_plan', `subject: tenant "${event.subject}" is on plan "${profile.plan}", which the active catalog does not define`, 'subject');
+      reject(
+        'unknown_plan',
+        `subject: tenant "${event.subject}" is on plan "${profile.plan}", which the active catalog does not define`,
+        'subject',
+      );
       continue;
     }
     const envelope = options.envelopeDedup && decoded.envelopeId !== undefined;

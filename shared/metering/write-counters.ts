@@ -1,7 +1,7 @@
-import { type Quantity, formatQuantity } from '../decimal/quantity.js';
-import { latestTimeAttribute, valueAttribute } from './counter-keys.js';
+import { formatQuantity, type Quantity } from '../decimal/quantity.js';
 import type { CounterTarget, EntitlementTarget, RecordDelta } from './aggregate-batch.js';
 import { USED } from './aggregate-batch.js';
+import { latestTimeAttribute, valueAttribute } from './counter-keys.js';
 import { isBlocked, splitUsage, thresholdsToClaim } from './entitlement-split.js';
 import { isAboveMark } from './marks.js';
 import type {
@@ -17,7 +17,10 @@ export const OVERAGE = 'overage';
 export const REJECTED = 'rejected';
 export const LIMIT = 'limit';
 export const EMITTED = 'emitted';
-export const PENDING = 'pending';
+/** Attribute of a claimed, not yet published threshold: `p_{percent}` = `{owner}@{claimedAtMs}`. */
+export const pendingAttribute = (percent: number) => `p_${percent}`;
+/** A claim older than this is abandoned (its claimer crashed); anyone may publish it. */
+export const STALE_CLAIM_MS = 2 * 60_000;
 
 /** Attempts per counter item before its records are reported as failed (and retried). */
 export const MAX_WRITE_ATTEMPTS = 12;
@@ -55,7 +58,11 @@ function sumOf(deltas: readonly RecordDelta[], attribute: string): Quantity {
   return total;
 }
 
-function rollupWrite(target: CounterTarget, pending: Pending, snapshot: ItemSnapshot | undefined): CounterWrite {
+function rollupWrite(
+  target: CounterTarget,
+  pending: Pending,
+  snapshot: ItemSnapshot | undefined,
+): CounterWrite {
   const add = new Map<string, Quantity>();
   const addToSet = new Map<string, string[]>();
   const set = new Map<string, Quantity | string>();
@@ -74,7 +81,8 @@ function rollupWrite(target: CounterTarget, pending: Pending, snapshot: ItemSnap
     for (const delta of pending.deltas) {
       const c = delta.compare;
       if (c === undefined) continue;
-      if (best === undefined || (aggregation === 'MAX' ? c.value > best.value : c.timeMs >= best.timeMs)) best = c;
+      if (best === undefined || (aggregation === 'MAX' ? c.value > best.value : c.timeMs >= best.timeMs))
+        best = c;
     }
     if (best !== undefined) {
       const valueAttr = valueAttribute(key);
@@ -108,7 +116,11 @@ function rollupWrite(target: CounterTarget, pending: Pending, snapshot: ItemSnap
   };
 }
 
-function entitlementWrite(target: EntitlementTarget, pending: Pending, snapshot: ItemSnapshot | undefined): CounterWrite {
+function entitlementWrite(
+  target: EntitlementTarget,
+  pending: Pending,
+  snapshot: ItemSnapshot | undefined,
+): CounterWrite {
   const { limit, mode } = target.entitlement;
   const amount = sumOf(pending.deltas, USED);
   const base = {
@@ -121,7 +133,11 @@ function entitlementWrite(target: EntitlementTarget, pending: Pending, snapshot:
   };
   if (snapshot === undefined && amount <= limit) {
     // Optimistic: the whole delta fits while `used` is at most `limit - amount`.
-    return { ...base, add: new Map([[USED, amount]]), guards: { atMost: { attribute: USED, value: limit - amount } } };
+    return {
+      ...base,
+      add: new Map([[USED, amount]]),
+      guards: { atMost: { attribute: USED, value: limit - amount } },
+    };
   }
   const used = snapshot?.numbers.get(USED);
   const split = splitUsage(used ?? 0n, amount, limit, mode);
@@ -166,7 +182,9 @@ export async function writeCounter(
   const pending = pendingOf(target, snapshot);
   return {
     failedRecordIndex: lowestRecord(pending),
-    error: new Error(`counter ${target.pk} ${target.sk}: still contended after ${MAX_WRITE_ATTEMPTS} attempts`),
+    error: new Error(
+      `counter ${target.pk} ${target.sk}: still contended after ${MAX_WRITE_ATTEMPTS} attempts`,
+    ),
     writes,
     conflicts,
   };
@@ -176,38 +194,72 @@ function lowestRecord(pending: Pending): number {
   return Math.min(...pending.deltas.map((delta) => delta.recordIndex));
 }
 
+interface PendingClaim {
+  readonly percent: number;
+  readonly owner: string;
+  readonly atMs: number;
+}
+
+function pendingClaims(state: ItemSnapshot): PendingClaim[] {
+  const claims: PendingClaim[] = [];
+  for (const [name, value] of state.strings) {
+    if (!name.startsWith('p_')) continue;
+    const at = value.lastIndexOf('@');
+    claims.push({
+      percent: Number(name.slice(2)),
+      owner: value.slice(0, at),
+      atMs: Number(value.slice(at + 1)),
+    });
+  }
+  return claims;
+}
+
 /**
- * Threshold crossings as an outbox on the entitlement item: reached percents are claimed into
- * `pending` by a conditional write (so each is decided once per period), published, then
- * moved to `emitted`. A crash after the claim leaves them pending, and the retried batch —
- * whose write is refused by the marks and so sees the item — publishes them.
+ * Threshold crossings as an outbox on the entitlement item. Reached percents are claimed by a
+ * conditional write (so each is decided once per period), published, then moved to `emitted`.
+ * `owner` names the claim by the first stream record of the batch that wrote this item, so the
+ * retry of a batch that crashed after its claim publishes its own claim; a claim abandoned for
+ * longer than STALE_CLAIM_MS is published by whoever sees it next. A live claim of another
+ * writer is left to it, and reported as `waiting` so the caller retries later: until a claim is
+ * published, some batch keeps coming back to it. Delivery is therefore at least once, with the
+ * crossing's stable id for subscribers to drop a repeat.
  */
 export async function publishThresholds(
   store: UsageCounterStore,
   publisher: ThresholdPublisher,
   target: EntitlementTarget,
   state: ItemSnapshot,
-): Promise<number> {
+  owner: string,
+  nowMs: number,
+): Promise<{ readonly published: number; readonly waiting: boolean }> {
   const { limit, thresholds } = target.entitlement;
   let current = state;
   let claimed: number[] = [];
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
-    const known = new Set([...(current.numberSets.get(EMITTED) ?? []), ...(current.numberSets.get(PENDING) ?? [])]);
+    const known = new Set([
+      ...(current.numberSets.get(EMITTED) ?? []),
+      ...pendingClaims(current).map((c) => c.percent),
+    ]);
     const toClaim = thresholdsToClaim(totalsOf(current), limit, thresholds, known);
     if (toClaim.length === 0) break;
-    const outcome = await store.claimThresholds(target.pk, target.sk, toClaim);
+    const outcome = await store.claimThresholds(target.pk, target.sk, toClaim, `${owner}@${nowMs}`);
     current = outcome.ok ? outcome.after : outcome.current;
     if (outcome.ok) {
       claimed = toClaim;
       break;
     }
   }
-  const toPublish = [...new Set([...(current.numberSets.get(PENDING) ?? []), ...claimed])].sort((a, b) => a - b);
-  if (toPublish.length === 0) return 0;
+  const others = pendingClaims(current).filter((c) => !claimed.includes(c.percent));
+  const recovered = others
+    .filter((c) => c.owner === owner || nowMs - c.atMs > STALE_CLAIM_MS)
+    .map((c) => c.percent);
+  const waiting = others.length > recovered.length;
+  const toPublish = [...claimed, ...recovered].sort((a, b) => a - b);
+  if (toPublish.length === 0) return { published: 0, waiting };
   const totals = totalsOf(current);
   await publisher.publish(toPublish.map((percent) => crossingOf(target, totals, percent)));
   await store.completeThresholds(target.pk, target.sk, toPublish);
-  return toPublish.length;
+  return { published: toPublish.length, waiting };
 }
 
 function totalsOf(state: ItemSnapshot) {
@@ -242,4 +294,3 @@ function crossingOf(
     blocked: isBlocked(entitlement.mode, totals.used, entitlement.limit),
   };
 }
-

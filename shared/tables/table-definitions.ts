@@ -34,14 +34,16 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     globalIndexes: [],
-    description: 'Hourly usage rollups and entitlement-period counters, with per-(shard, partition key) marks.',
+    description:
+      'Hourly usage rollups and entitlement-period counters, with per-(shard, partition key) marks.',
   },
   dedup: {
     id: 'dedup',
     partitionKey: { name: 'pk', type: 'S' },
     timeToLiveAttribute: 'ttl',
     globalIndexes: [],
-    description: 'One claim marker per (subject, id) event or per trusted envelope; expires after the dedup horizon.',
+    description:
+      'One claim marker per (subject, id) event or per trusted envelope; expires after the dedup horizon.',
   },
   config: {
     id: 'config',
@@ -61,7 +63,8 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
         sortKey: { name: 'sk', type: 'S' },
       },
     ],
-    description: 'Index of quarantined records and events with reason codes; bytes inline or in the blob store.',
+    description:
+      'Index of quarantined records and events with reason codes; bytes inline or in the blob store.',
   },
 };
 

@@ -6,7 +6,7 @@ import type { Aggregation } from '../catalog/catalog.js';
 import type { CompiledCatalog } from '../catalog/compiled-catalog.js';
 import { parseRfc3339Millis } from '../contract/event-time.js';
 import { formatQuantity } from '../decimal/quantity.js';
-import { groupKeyOf, rollupIdOf } from '../metering/counter-keys.js';
+import { rollupIdOf } from '../metering/counter-keys.js';
 import { dayWindow, hourWindow, toIso } from '../time/windows.js';
 import { accumulatorFor, type MeterAccumulator } from './meter-accumulator.js';
 import type { RollupRow, UsageReader } from './ports.js';
@@ -62,7 +62,8 @@ export function summarizeUsage(query: UsageQuery, rows: readonly RollupRow[]): U
     if (Number.isNaN(startMs) || startMs < fromMs || startMs >= toMs) continue;
     const window = windowSize === 'DAY' ? dayWindow(startMs) : hourWindow(startMs);
     const group = Object.fromEntries(groupBy.map((name) => [name, row.group[name] ?? '']));
-    const groupKey = groupKeyOf(group);
+    // Values in the asked order: identifies the group and orders rows by the first dimension asked.
+    const groupKey = groupBy.map((name) => group[name]).join('\u0000');
     const id = `${window.start}\u0000${groupKey}`;
     let bucket = buckets.get(id);
     if (bucket === undefined) {

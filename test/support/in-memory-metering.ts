@@ -87,7 +87,8 @@ export class InMemoryCounterStore implements UsageCounterStore {
       for (const [name, value] of Object.entries(write.describe)) next.set(name, value as Value);
       for (const mark of write.marks) next.set(mark.attribute, mark.set);
       for (const [name, value] of write.set) next.set(name, value);
-      for (const [name, amount] of write.add) next.set(name, ((next.get(name) as Quantity | undefined) ?? 0n) + amount);
+      for (const [name, amount] of write.add)
+        next.set(name, ((next.get(name) as Quantity | undefined) ?? 0n) + amount);
       for (const [name, values] of write.addToSet) {
         next.set(name, new Set([...((next.get(name) as Set<string> | undefined) ?? []), ...values]));
       }
@@ -97,15 +98,14 @@ export class InMemoryCounterStore implements UsageCounterStore {
     });
   }
 
-  claimThresholds(pk: string, sk: string, percents: readonly number[]): Promise<WriteOutcome> {
+  claimThresholds(pk: string, sk: string, percents: readonly number[], claim: string): Promise<WriteOutcome> {
     return guarded(this.faults, 'thresholds.claim', () => {
       const item = this.items.get(`${pk}\u0000${sk}`);
       const emitted = (item?.get('emitted') as Set<number> | undefined) ?? new Set<number>();
-      const pending = (item?.get('pending') as Set<number> | undefined) ?? new Set<number>();
-      if (item === undefined || percents.some((p) => emitted.has(p) || pending.has(p))) {
+      if (item === undefined || percents.some((p) => emitted.has(p) || item.has(`p_${p}`))) {
         return { ok: false, current: snapshot(item) };
       }
-      item.set('pending', new Set([...pending, ...percents]));
+      for (const p of percents) item.set(`p_${p}`, claim);
       return { ok: true, after: snapshot(item) };
     });
   }
@@ -114,10 +114,11 @@ export class InMemoryCounterStore implements UsageCounterStore {
     return guarded(this.faults, 'thresholds.complete', () => {
       const item = this.items.get(`${pk}\u0000${sk}`);
       if (item === undefined) return;
-      const pending = new Set((item.get('pending') as Set<number> | undefined) ?? []);
-      for (const p of percents) pending.delete(p);
-      item.set('pending', pending);
-      item.set('emitted', new Set([...((item.get('emitted') as Set<number> | undefined) ?? []), ...percents]));
+      for (const p of percents) item.delete(`p_${p}`);
+      item.set(
+        'emitted',
+        new Set([...((item.get('emitted') as Set<number> | undefined) ?? []), ...percents]),
+      );
     });
   }
 

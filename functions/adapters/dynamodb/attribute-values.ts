@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { Quantity } from '../../../shared/decimal/quantity.js';
 import { formatQuantity } from '../../../shared/decimal/quantity.js';
 import { parseStoredQuantity } from '../../../shared/decimal/stored-quantity.js';
-import type { Quantity } from '../../../shared/decimal/quantity.js';
 import type { ItemSnapshot } from '../../../shared/metering/ports.js';
 
 export function quantityValue(value: Quantity): AttributeValue {

@@ -10,7 +10,7 @@ import {
 import type { Catalog } from '../../../shared/catalog/catalog.js';
 import { type CompiledCatalog, compileCatalog } from '../../../shared/catalog/compiled-catalog.js';
 import { canonicalCatalogJson, catalogHash, parseCatalog } from '../../../shared/catalog/load-catalog.js';
-import { type TenantProfile, parseTenantProfile } from '../../../shared/catalog/tenant-profile.js';
+import { parseTenantProfile, type TenantProfile } from '../../../shared/catalog/tenant-profile.js';
 import { formatQuantity } from '../../../shared/decimal/quantity.js';
 import type { CatalogSource, TenantDirectory } from '../../../shared/metering/ports.js';
 
@@ -163,7 +163,9 @@ export class DynamoDbConfigStore {
     };
   }
 
-  async listCatalogVersions(): Promise<Array<{ version: number; hash: string; publishedAt: string; active: boolean }>> {
+  async listCatalogVersions(): Promise<
+    Array<{ version: number; hash: string; publishedAt: string; active: boolean }>
+  > {
     const [result, active] = await Promise.all([
       this.client.send(
         new QueryCommand({
@@ -208,7 +210,9 @@ export class DynamoDbConfigStore {
         if (attempt > 8) throw new Error('tenant lookup: unprocessed keys after retries');
         if (attempt > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
         const result = await this.client.send(
-          new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+          new BatchGetItemCommand({
+            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
+          }),
         );
         for (const item of result.Responses?.[this.tableName] ?? []) {
           const profile = profileOf(item);
@@ -250,7 +254,11 @@ export class DynamoDbConfigStore {
 
   async #get(pk: string, sk: string, consistent = true): Promise<Record<string, AttributeValue> | undefined> {
     const result = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: consistent }),
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: pk }, sk: { S: sk } },
+        ConsistentRead: consistent,
+      }),
     );
     return result.Item;
   }

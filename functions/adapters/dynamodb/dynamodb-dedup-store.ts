@@ -56,7 +56,9 @@ export class DynamoDbDedupStore implements DedupStore {
     const existing: number[] = [];
     const chunks: number[][] = [];
     for (let i = 0; i < requests.length; i += STATEMENTS_PER_BATCH) {
-      chunks.push(Array.from({ length: Math.min(STATEMENTS_PER_BATCH, requests.length - i) }, (_, k) => i + k));
+      chunks.push(
+        Array.from({ length: Math.min(STATEMENTS_PER_BATCH, requests.length - i) }, (_, k) => i + k),
+      );
     }
     let next = 0;
     const worker = async () => {
@@ -109,14 +111,22 @@ export class DynamoDbDedupStore implements DedupStore {
         if (error === undefined) outcomes[i] = { status: 'claimed' };
         else if (error.Code === 'DuplicateItem' || error.Code === 'ConditionalCheckFailed') existing.push(i);
         else if (RETRYABLE.has(error.Code ?? '') && attempt < MAX_RETRIES) retry.push(i);
-        else outcomes[i] = { status: 'failed', error: new Error(`claim ${requests[i]!.key}: ${error.Code} ${error.Message ?? ''}`) };
+        else
+          outcomes[i] = {
+            status: 'failed',
+            error: new Error(`claim ${requests[i]!.key}: ${error.Code} ${error.Message ?? ''}`),
+          };
       });
       todo = retry;
       if (todo.length > 0) await this.#sleep(backoff(attempt));
     }
   }
 
-  async #readHolders(requests: readonly ClaimRequest[], indexes: number[], outcomes: ClaimOutcome[]): Promise<void> {
+  async #readHolders(
+    requests: readonly ClaimRequest[],
+    indexes: number[],
+    outcomes: ClaimOutcome[],
+  ): Promise<void> {
     for (let i = 0; i < indexes.length; i += KEYS_PER_GET) {
       const chunk = indexes.slice(i, i + KEYS_PER_GET);
       const byKey = new Map<string, number>(chunk.map((index) => [requests[index]!.key, index]));
@@ -141,7 +151,10 @@ export class DynamoDbDedupStore implements DedupStore {
             const index = byKey.get(item.pk?.S ?? '');
             if (index !== undefined) outcomes[index] = { status: 'held', by: item.by?.S ?? '' };
           }
-          this.#onCapacity('read', result.ConsumedCapacity?.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0) ?? 0);
+          this.#onCapacity(
+            'read',
+            result.ConsumedCapacity?.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0) ?? 0,
+          );
           keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
         } catch {
           // retried with backoff; after the last attempt the claim is reported as failed
@@ -149,7 +162,10 @@ export class DynamoDbDedupStore implements DedupStore {
       }
       for (const index of chunk) {
         // A marker that existed and then vanished can only have expired: claim it again next time.
-        outcomes[index] ??= { status: 'failed', error: new Error(`claim ${requests[index]!.key}: holder unreadable`) };
+        outcomes[index] ??= {
+          status: 'failed',
+          error: new Error(`claim ${requests[index]!.key}: holder unreadable`),
+        };
       }
     }
   }

@@ -109,7 +109,9 @@ export class DynamoDbQuarantineReader implements QuarantineReader {
             this.#byReason(reason, after, need),
           );
     const results = await Promise.all(sources);
-    const items = results.flatMap((r) => r.items).sort((a, b) => compareNewestFirst(positionOf(a), positionOf(b)));
+    const items = results
+      .flatMap((r) => r.items)
+      .sort((a, b) => compareNewestFirst(positionOf(a), positionOf(b)));
     const page = items.slice(0, query.limit);
     const more = items.length > query.limit || results.some((r) => r.more);
     const last = page[page.length - 1];

@@ -86,9 +86,15 @@ export class DynamoDbQuarantineStore implements QuarantineStore {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
       try {
         const result = await this.client.send(
-          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: todo }, ReturnConsumedCapacity: 'TOTAL' }),
+          new BatchWriteItemCommand({
+            RequestItems: { [this.tableName]: todo },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
         );
-        this.onCapacity('write', result.ConsumedCapacity?.reduce((s, c) => s + (c.CapacityUnits ?? 0), 0) ?? 0);
+        this.onCapacity(
+          'write',
+          result.ConsumedCapacity?.reduce((s, c) => s + (c.CapacityUnits ?? 0), 0) ?? 0,
+        );
         todo = result.UnprocessedItems?.[this.tableName] ?? [];
       } catch (error) {
         lastError = error;

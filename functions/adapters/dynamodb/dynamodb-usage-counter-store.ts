@@ -5,8 +5,14 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { CounterWrite, UsageCounterStore, WriteOutcome } from '../../../shared/metering/ports.js';
-import { EMITTED, PENDING } from '../../../shared/metering/write-counters.js';
-import { ExpressionBuilder, describeValue, quantityValue, scalarValue, snapshotOf } from './attribute-values.js';
+import { EMITTED, pendingAttribute } from '../../../shared/metering/write-counters.js';
+import {
+  describeValue,
+  ExpressionBuilder,
+  quantityValue,
+  scalarValue,
+  snapshotOf,
+} from './attribute-values.js';
 import type { CapacityListener } from './capacity.js';
 
 /**
@@ -72,19 +78,30 @@ export class DynamoDbUsageCounterStore implements UsageCounterStore {
     return this.#update(input);
   }
 
-  async claimThresholds(pk: string, sk: string, percents: readonly number[]): Promise<WriteOutcome> {
+  async claimThresholds(
+    pk: string,
+    sk: string,
+    percents: readonly number[],
+    claim: string,
+  ): Promise<WriteOutcome> {
     const x = new ExpressionBuilder();
     const emitted = x.name(EMITTED);
-    const pending = x.name(PENDING);
-    const conditions = percents.map((p) => {
-      const v = x.value({ N: String(p) });
-      return `NOT contains(${emitted}, ${v}) AND NOT contains(${pending}, ${v})`;
-    });
+    const claimValue = x.value({ S: claim });
+    const sets: string[] = [];
+    const conditions = ['attribute_exists(pk)'];
+    for (const percent of percents) {
+      const attribute = x.name(pendingAttribute(percent));
+      sets.push(`${attribute} = ${claimValue}`);
+      conditions.push(
+        `attribute_not_exists(${attribute})`,
+        `NOT contains(${emitted}, ${x.value({ N: String(percent) })})`,
+      );
+    }
     return this.#update({
       TableName: this.tableName,
       Key: { pk: { S: pk }, sk: { S: sk } },
-      UpdateExpression: `ADD ${pending} ${x.value({ NS: percents.map(String) })}`,
-      ConditionExpression: `attribute_exists(pk) AND ${conditions.join(' AND ')}`,
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeNames: x.names,
       ExpressionAttributeValues: x.values,
       ReturnValues: 'ALL_NEW',
@@ -95,11 +112,11 @@ export class DynamoDbUsageCounterStore implements UsageCounterStore {
 
   async completeThresholds(pk: string, sk: string, percents: readonly number[]): Promise<void> {
     const x = new ExpressionBuilder();
-    const set = x.value({ NS: percents.map(String) });
+    const removes = percents.map((percent) => x.name(pendingAttribute(percent)));
     await this.#update({
       TableName: this.tableName,
       Key: { pk: { S: pk }, sk: { S: sk } },
-      UpdateExpression: `ADD ${x.name(EMITTED)} ${set} DELETE ${x.name(PENDING)} ${set}`,
+      UpdateExpression: `ADD ${x.name(EMITTED)} ${x.value({ NS: percents.map(String) })} REMOVE ${removes.join(', ')}`,
       ExpressionAttributeNames: x.names,
       ExpressionAttributeValues: x.values,
       ReturnConsumedCapacity: 'TOTAL',

@@ -116,7 +116,10 @@ export class DynamoDbUsageReader implements UsageReader {
     return items.map(rollupRowOf);
   }
 
-  async entitlementRows(tenant: string, periods?: readonly EntitlementPeriodKey[]): Promise<EntitlementRow[]> {
+  async entitlementRows(
+    tenant: string,
+    periods?: readonly EntitlementPeriodKey[],
+  ): Promise<EntitlementRow[]> {
     const pk = { S: entitlementPk(tenant) };
     const consistent = this.options.consistentRead ?? false;
     if (periods === undefined) {

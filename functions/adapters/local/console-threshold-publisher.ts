@@ -17,7 +17,11 @@ export class ConsoleThresholdPublisher implements ThresholdPublisher {
     await mkdir(dirname(this.file), { recursive: true });
     for (const crossing of crossings) {
       await appendFile(this.file, `${thresholdMessage(crossing)}\n`);
-      const scope = crossing.scope ? ` ${Object.entries(crossing.scope).map(([k, v]) => `${k}=${v}`).join(',')}` : '';
+      const scope = crossing.scope
+        ? ` ${Object.entries(crossing.scope)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')}`
+        : '';
       this.print(
         `threshold ${crossing.percent}% reached: ${crossing.tenant} ${crossing.entitlement}${scope} used ${crossing.used} of ${crossing.limit}${crossing.blocked ? ' — BLOCKED' : ''}`,
       );

@@ -37,7 +37,9 @@ export class SnsThresholdPublisher implements ThresholdPublisher {
       );
       if ((result.Failed ?? []).length > 0) {
         const first = result.Failed?.[0];
-        throw new Error(`threshold publish failed for ${result.Failed?.length} messages: ${first?.Code} ${first?.Message ?? ''}`);
+        throw new Error(
+          `threshold publish failed for ${result.Failed?.length} messages: ${first?.Code} ${first?.Message ?? ''}`,
+        );
       }
     }
   }

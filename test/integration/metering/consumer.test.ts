@@ -16,11 +16,23 @@ describe('the consumer on DynamoDB Local', () => {
 
   it('counts each event once in every meter that selects it, and a retried batch changes nothing', async () => {
     const events = [
-      makeEvent({ subject: 'acme', data: { model: 'gpt-4o', workspace: 'a', input_tokens: 100, output_tokens: 10, agent: 'x' } }),
-      makeEvent({ subject: 'acme', data: { model: 'gpt-4o', workspace: 'a', input_tokens: 200, output_tokens: 20, agent: 'y' } }),
-      makeEvent({ subject: 'acme', data: { model: 'o3', workspace: 'b', input_tokens: '0.5', output_tokens: 0, agent: 'x' } }),
+      makeEvent({
+        subject: 'acme',
+        data: { model: 'gpt-4o', workspace: 'a', input_tokens: 100, output_tokens: 10, agent: 'x' },
+      }),
+      makeEvent({
+        subject: 'acme',
+        data: { model: 'gpt-4o', workspace: 'a', input_tokens: 200, output_tokens: 20, agent: 'y' },
+      }),
+      makeEvent({
+        subject: 'acme',
+        data: { model: 'o3', workspace: 'b', input_tokens: '0.5', output_tokens: 0, agent: 'x' },
+      }),
     ];
-    const batch = kinesisEvent([kinesisRecord(events.slice(0, 2)), kinesisRecord(events[2]!, { gzip: true })]);
+    const batch = kinesisEvent([
+      kinesisRecord(events.slice(0, 2)),
+      kinesisRecord(events[2]!, { gzip: true }),
+    ]);
     expect(await env.consume(batch)).toEqual({ batchItemFailures: [] });
     expect(await env.consume(batch)).toEqual({ batchItemFailures: [] });
     // 100 + 200 + 0.5 = 300.5 input tokens; 10 + 20 + 0 = 30 output tokens
@@ -37,7 +49,11 @@ describe('the consumer on DynamoDB Local', () => {
     const event = makeEvent({ subject: 'acme', data: { model: 'm1', workspace: 'w', input_tokens: 7 } });
     await env.consume(kinesisEvent([kinesisRecord([event], { shardId: 'shardId-000000000000' })]));
     await env.consume(kinesisEvent([kinesisRecord([event], { shardId: 'shardId-000000000001' })]));
-    expect((await env.items('R#acme#llm.completion|model,workspace')).filter((i) => i.group?.M?.model?.S === 'm1').map((i) => i.m_input_tokens?.N)).toEqual(['7']);
+    expect(
+      (await env.items('R#acme#llm.completion|model,workspace'))
+        .filter((i) => i.group?.M?.model?.S === 'm1')
+        .map((i) => i.m_input_tokens?.N),
+    ).toEqual(['7']);
     expect(env.results.at(-1)?.stats).toMatchObject({ counted: 0, duplicates: 1 });
   });
 
@@ -51,17 +67,39 @@ describe('the consumer on DynamoDB Local', () => {
       ['a missing id', makeEvent({ id: undefined }), 'missing_field'],
       ['a wrong type of subject', makeEvent({ subject: 42 }), 'invalid_field'],
       ['a negative number', makeEvent({ data: { input_tokens: -1 } }), 'invalid_number'],
-      ['an infinite number', new TextEncoder().encode(JSON.stringify(makeEvent()).replace('"input_tokens":1200', '"input_tokens":1e400')), 'invalid_number'],
-      ['19 significant digits', new TextEncoder().encode(JSON.stringify(makeEvent()).replace('"input_tokens":1200', '"input_tokens":1234567890123456789')), 'invalid_number'],
+      [
+        'an infinite number',
+        new TextEncoder().encode(
+          JSON.stringify(makeEvent()).replace('"input_tokens":1200', '"input_tokens":1e400'),
+        ),
+        'invalid_number',
+      ],
+      [
+        '19 significant digits',
+        new TextEncoder().encode(
+          JSON.stringify(makeEvent()).replace('"input_tokens":1200', '"input_tokens":1234567890123456789'),
+        ),
+        'invalid_number',
+      ],
       ['a NaN decimal string', makeEvent({ data: { model: 'q', input_tokens: 'NaN' } }), 'invalid_number'],
-      ['a time 40 days old', makeEvent({ time: new Date(ARRIVAL_MS - 40 * 86_400_000).toISOString() }), 'time_out_of_range'],
-      ['a time an hour ahead', makeEvent({ time: new Date(ARRIVAL_MS + 3_600_000).toISOString() }), 'time_out_of_range'],
+      [
+        'a time 40 days old',
+        makeEvent({ time: new Date(ARRIVAL_MS - 40 * 86_400_000).toISOString() }),
+        'time_out_of_range',
+      ],
+      [
+        'a time an hour ahead',
+        makeEvent({ time: new Date(ARRIVAL_MS + 3_600_000).toISOString() }),
+        'time_out_of_range',
+      ],
       ['an unknown tenant', makeEvent({ subject: 'nobody' }), 'unknown_tenant'],
       ['a suspended tenant', makeEvent({ subject: 'hooli' }), 'tenant_suspended'],
       ['an unmetered type', makeEvent({ type: 'video.render' }), 'unmetered_type'],
     ];
     const records = cases.map(([, content]) => kinesisRecord(content, { partitionKey: 'acme#2' }));
-    const response = await env.consume(kinesisEvent([...records, kinesisRecord([good, makeEvent({ id: '' })])]));
+    const response = await env.consume(
+      kinesisEvent([...records, kinesisRecord([good, makeEvent({ id: '' })])]),
+    );
     expect(response.batchItemFailures).toEqual([]);
     const result = env.results.at(-1)!;
     const expected: Record<string, number> = {};
@@ -69,7 +107,11 @@ describe('the consumer on DynamoDB Local', () => {
     expected.invalid_field = (expected.invalid_field ?? 0) + 1; // the empty id beside the good event
     expect(result.stats.quarantined).toEqual(expected);
     expect(result.stats.counted).toBe(1);
-    expect((await env.items('R#acme#llm.completion|model,workspace')).filter((i) => i.group?.M?.model?.S === 'q').map((i) => i.m_input_tokens?.N)).toEqual(['5']);
+    expect(
+      (await env.items('R#acme#llm.completion|model,workspace'))
+        .filter((i) => i.group?.M?.model?.S === 'q')
+        .map((i) => i.m_input_tokens?.N),
+    ).toEqual(['5']);
   });
 
   it('lands a late event in the window and period of its own time', async () => {
@@ -77,11 +119,25 @@ describe('the consumer on DynamoDB Local', () => {
     const lastMonth = new Date(Date.parse('2026-11-01T00:00:00Z') - 3_600_000); // 2026-10-31T23:00Z
     await env.consume(
       kinesisEvent([
-        kinesisRecord([makeEvent({ subject: 'globex', time: late.toISOString(), data: { model: 'late', workspace: 'w', input_tokens: 11 } })]),
-        kinesisRecord([makeEvent({ subject: 'globex', time: lastMonth.toISOString(), data: { model: 'late', workspace: 'w', input_tokens: 13 } })]),
+        kinesisRecord([
+          makeEvent({
+            subject: 'globex',
+            time: late.toISOString(),
+            data: { model: 'late', workspace: 'w', input_tokens: 11 },
+          }),
+        ]),
+        kinesisRecord([
+          makeEvent({
+            subject: 'globex',
+            time: lastMonth.toISOString(),
+            data: { model: 'late', workspace: 'w', input_tokens: 13 },
+          }),
+        ]),
       ]),
     );
-    const rows = (await env.items('R#globex#llm.completion|model,workspace')).filter((i) => i.group?.M?.model?.S === 'late');
+    const rows = (await env.items('R#globex#llm.completion|model,workspace')).filter(
+      (i) => i.group?.M?.model?.S === 'late',
+    );
     expect(rows.map((i) => [i.windowStart?.S, i.m_input_tokens?.N]).sort()).toEqual([
       ['2026-10-31T23:00:00.000Z', '13'],
       ['2026-11-09T21:00:00.000Z', '11'],
@@ -94,10 +150,17 @@ describe('the consumer on DynamoDB Local', () => {
   });
 
   it('keeps MAX and LATEST by value and by event time, whatever the arrival order', async () => {
-    const at = (minute: number) => new Date(Date.parse('2026-11-29T20:00:00Z') + minute * 60_000).toISOString();
-    await env.consume(kinesisEvent([kinesisRecord([makeEvent({ type: 'storage.snapshot', time: at(30), data: { gb: 5 } })])]));
-    await env.consume(kinesisEvent([kinesisRecord([makeEvent({ type: 'storage.snapshot', time: at(10), data: { gb: 9 } })])]));
-    await env.consume(kinesisEvent([kinesisRecord([makeEvent({ type: 'storage.snapshot', time: at(20), data: { gb: 7 } })])]));
+    const at = (minute: number) =>
+      new Date(Date.parse('2026-11-29T20:00:00Z') + minute * 60_000).toISOString();
+    await env.consume(
+      kinesisEvent([kinesisRecord([makeEvent({ type: 'storage.snapshot', time: at(30), data: { gb: 5 } })])]),
+    );
+    await env.consume(
+      kinesisEvent([kinesisRecord([makeEvent({ type: 'storage.snapshot', time: at(10), data: { gb: 9 } })])]),
+    );
+    await env.consume(
+      kinesisEvent([kinesisRecord([makeEvent({ type: 'storage.snapshot', time: at(20), data: { gb: 7 } })])]),
+    );
     const [peak] = await env.items('R#acme#storage.snapshot||peak_gb');
     const [last] = await env.items('R#acme#storage.snapshot||last_gb');
     expect(peak?.m_peak_gb?.N).toBe('9');

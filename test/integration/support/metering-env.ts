@@ -13,8 +13,8 @@ import { createConsumer } from '../../../functions/ingest-consumer/consume-kines
 import type { Catalog } from '../../../shared/catalog/catalog.js';
 import { parseCatalog } from '../../../shared/catalog/load-catalog.js';
 import type { TenantProfile } from '../../../shared/catalog/tenant-profile.js';
-import { parseStoredQuantity } from '../../../shared/decimal/stored-quantity.js';
 import { formatQuantity } from '../../../shared/decimal/quantity.js';
+import { parseStoredQuantity } from '../../../shared/decimal/stored-quantity.js';
 import type { MeterBatchDeps, MeterBatchResult } from '../../../shared/metering/meter-batch.js';
 import type { ThresholdCrossing } from '../../../shared/metering/ports.js';
 import { createTestStack, type TestStack } from './local-stack.js';
@@ -22,17 +22,89 @@ import { createTestStack, type TestStack } from './local-stack.js';
 export const TEST_CATALOG: Catalog = parseCatalog({
   schemaVersion: 1,
   meters: [
-    { key: 'input_tokens', name: 'Input', unit: 'tokens', eventType: 'llm.completion', aggregation: 'SUM', valueProperty: 'input_tokens', groupBy: ['model', 'workspace'] },
-    { key: 'output_tokens', name: 'Output', unit: 'tokens', eventType: 'llm.completion', aggregation: 'SUM', valueProperty: 'output_tokens', groupBy: ['model', 'workspace'] },
-    { key: 'calls', name: 'Calls', unit: 'calls', eventType: 'inference.call', aggregation: 'COUNT', groupBy: [] },
-    { key: 'peak_gb', name: 'Peak storage', unit: 'GB', eventType: 'storage.snapshot', aggregation: 'MAX', valueProperty: 'gb', groupBy: [] },
-    { key: 'last_gb', name: 'Last storage', unit: 'GB', eventType: 'storage.snapshot', aggregation: 'LATEST', valueProperty: 'gb', groupBy: [] },
-    { key: 'agents', name: 'Agents', unit: 'agents', eventType: 'llm.completion', aggregation: 'UNIQUE_COUNT', valueProperty: 'agent', groupBy: [] },
+    {
+      key: 'input_tokens',
+      name: 'Input',
+      unit: 'tokens',
+      eventType: 'llm.completion',
+      aggregation: 'SUM',
+      valueProperty: 'input_tokens',
+      groupBy: ['model', 'workspace'],
+    },
+    {
+      key: 'output_tokens',
+      name: 'Output',
+      unit: 'tokens',
+      eventType: 'llm.completion',
+      aggregation: 'SUM',
+      valueProperty: 'output_tokens',
+      groupBy: ['model', 'workspace'],
+    },
+    {
+      key: 'calls',
+      name: 'Calls',
+      unit: 'calls',
+      eventType: 'inference.call',
+      aggregation: 'COUNT',
+      groupBy: [],
+    },
+    {
+      key: 'peak_gb',
+      name: 'Peak storage',
+      unit: 'GB',
+      eventType: 'storage.snapshot',
+      aggregation: 'MAX',
+      valueProperty: 'gb',
+      groupBy: [],
+    },
+    {
+      key: 'last_gb',
+      name: 'Last storage',
+      unit: 'GB',
+      eventType: 'storage.snapshot',
+      aggregation: 'LATEST',
+      valueProperty: 'gb',
+      groupBy: [],
+    },
+    {
+      key: 'agents',
+      name: 'Agents',
+      unit: 'agents',
+      eventType: 'llm.completion',
+      aggregation: 'UNIQUE_COUNT',
+      valueProperty: 'agent',
+      groupBy: [],
+    },
   ],
   plans: [
-    { key: 'capped', name: 'Capped', entitlements: [{ key: 'monthly-input', meter: 'input_tokens', limit: '10000', period: 'MONTH', mode: 'hard' }] },
-    { key: 'metered', name: 'Metered', entitlements: [{ key: 'monthly-input', meter: 'input_tokens', limit: '5000', period: 'MONTH', mode: 'soft' }] },
-    { key: 'scoped', name: 'Scoped', entitlements: [{ key: 'daily-ws-input', meter: 'input_tokens', limit: '1000', period: 'DAY', mode: 'hard', scope: 'workspace' }] },
+    {
+      key: 'capped',
+      name: 'Capped',
+      entitlements: [
+        { key: 'monthly-input', meter: 'input_tokens', limit: '10000', period: 'MONTH', mode: 'hard' },
+      ],
+    },
+    {
+      key: 'metered',
+      name: 'Metered',
+      entitlements: [
+        { key: 'monthly-input', meter: 'input_tokens', limit: '5000', period: 'MONTH', mode: 'soft' },
+      ],
+    },
+    {
+      key: 'scoped',
+      name: 'Scoped',
+      entitlements: [
+        {
+          key: 'daily-ws-input',
+          meter: 'input_tokens',
+          limit: '1000',
+          period: 'DAY',
+          mode: 'hard',
+          scope: 'workspace',
+        },
+      ],
+    },
   ],
 });
 
@@ -45,18 +117,27 @@ export const TEST_TENANTS: TenantProfile[] = [
 
 export interface MeteringEnv {
   readonly stack: TestStack;
-  readonly deps: MeterBatchDeps & { config: import('../../../functions/adapters/dynamodb/dynamodb-config-store.js').DynamoDbConfigStore };
+  readonly deps: MeterBatchDeps & {
+    config: import('../../../functions/adapters/dynamodb/dynamodb-config-store.js').DynamoDbConfigStore;
+  };
   readonly published: ThresholdCrossing[];
   readonly results: MeterBatchResult[];
-  readonly consume: (event: KinesisStreamEvent) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
+  readonly consume: (
+    event: KinesisStreamEvent,
+  ) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
   /** Sum of a meter attribute over a tenant's rollup items, as a decimal string. */
   rollupTotal(tenant: string, rollupId: string, attribute: string): Promise<string>;
   items(pk: string): Promise<Array<Record<string, AttributeValue>>>;
-  entitlement(tenant: string, entitlementKey: string): Promise<{ used: string; overage: string; rejected: string; count: number }>;
+  entitlement(
+    tenant: string,
+    entitlementKey: string,
+  ): Promise<{ used: string; overage: string; rejected: string; count: number }>;
   dispose(): Promise<void>;
 }
 
-export async function createMeteringEnv(options: { envelopeDedup?: boolean; shardCount?: number } = {}): Promise<MeteringEnv> {
+export async function createMeteringEnv(
+  options: { envelopeDedup?: boolean; shardCount?: number } = {},
+): Promise<MeteringEnv> {
   const stack = await createTestStack({ shardCount: options.shardCount ?? 1 });
   const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-it-'));
   const published: ThresholdCrossing[] = [];
@@ -77,7 +158,13 @@ export async function createMeteringEnv(options: { envelopeDedup?: boolean; shar
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await stack.dynamodb.send(
-        new QueryCommand({ TableName: stack.tables.usage, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ConsistentRead: true, ExclusiveStartKey: start }),
+        new QueryCommand({
+          TableName: stack.tables.usage,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk } },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
       );
       found.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
@@ -93,12 +180,20 @@ export async function createMeteringEnv(options: { envelopeDedup?: boolean; shar
     items,
     async rollupTotal(tenant, rollupId, attribute) {
       const all = await items(`R#${tenant}#${rollupId}`);
-      return formatQuantity(all.reduce((sum, item) => sum + parseStoredQuantity(item[attribute]?.N ?? '0'), 0n));
+      return formatQuantity(
+        all.reduce((sum, item) => sum + parseStoredQuantity(item[attribute]?.N ?? '0'), 0n),
+      );
     },
     async entitlement(tenant, key) {
       const all = (await items(`E#${tenant}`)).filter((item) => item.entitlement?.S === key);
-      const total = (name: string) => formatQuantity(all.reduce((s, i) => s + parseStoredQuantity(i[name]?.N ?? '0'), 0n));
-      return { used: total('used'), overage: total('overage'), rejected: total('rejected'), count: all.length };
+      const total = (name: string) =>
+        formatQuantity(all.reduce((s, i) => s + parseStoredQuantity(i[name]?.N ?? '0'), 0n));
+      return {
+        used: total('used'),
+        overage: total('overage'),
+        rejected: total('rejected'),
+        count: all.length,
+      };
     },
     dispose: () => stack.dispose(),
   };

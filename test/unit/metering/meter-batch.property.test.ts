@@ -145,7 +145,7 @@ async function runEventSource(
       const batch = shard.slice(position, position + size);
       invocations += 1;
       if (invocations > 5_000) throw new Error('event source did not converge');
-      onInvoke();
+      onInvoke(); // each invocation, a retry too, comes 20 s after the one before
       const result = await meterBatch(batch, deps);
       const failed = result.failedSequenceNumbers[0];
       position =
@@ -159,6 +159,7 @@ describe('meterBatch under at-least-once delivery', () => {
     await fc.assert(
       fc.asyncProperty(streamArb, async (spec) => {
         const faults = faultPlan(spec.faultSeed, spec.faultRate);
+        let now = ARRIVAL;
         const counters = new InMemoryCounterStore(faults);
         const dedup = new InMemoryDedupStore(faults);
         const quarantine = new InMemoryQuarantineStore(faults);
@@ -174,6 +175,7 @@ describe('meterBatch under at-least-once delivery', () => {
           quarantine,
           thresholds: publisher,
           envelopeDedup: false,
+          clock: () => now,
         };
         // Records go to shards by partition key (the tenant); sequence numbers grow per shard.
         const shards: StreamRecord[][] = Array.from({ length: spec.shards }, () => []);
@@ -188,8 +190,12 @@ describe('meterBatch under at-least-once delivery', () => {
             arrivalMs: ARRIVAL,
           });
         });
-        await runEventSource(shards, spec.batchSizes, deps, () => faults.reset());
-        if (spec.replay) await runEventSource(shards, [1000], deps, () => faults.reset());
+        const invoke = () => {
+          faults.reset();
+          now += 20_000;
+        };
+        await runEventSource(shards, spec.batchSizes, deps, invoke);
+        if (spec.replay) await runEventSource(shards, [1000], deps, invoke);
 
         // Ground truth from the distinct events.
         const unique = new Map<string, GenEvent>();
@@ -243,7 +249,7 @@ describe('meterBatch under at-least-once delivery', () => {
         }
         expect(quarantine.entries.size).toBe(0);
       }),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   });
 });
