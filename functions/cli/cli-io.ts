@@ -3,7 +3,7 @@
  * files, the environment and working directory, the clock, timers, HTTP and the Kinesis client.
  */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { closeAwsClients, createKinesisClient } from '../adapters/aws-clients.js';
 
@@ -36,7 +36,7 @@ export function nodeIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     readStdin: () => readAll(process.stdin),
-    readFile: (path) => readFile(resolve(cwd, path), 'utf8'),
+    readFile: (path) => readFile(resolvePath(cwd, path), 'utf8'),
     env: process.env,
     cwd,
     now: Date.now,

@@ -2,7 +2,7 @@
  * Where the CLI connects: flags first, then environment variables, then the local runtime's
  * status file. Missing or malformed settings are usage errors naming the flag to pass.
  */
-import { CliError, usageError } from './cli-error.js';
+import { usageError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { readStatusFile, statusFilePath } from './status-file.js';
 
@@ -34,14 +34,23 @@ export function checkHttpUrl(flag: string, text: string): string {
   return text.replace(/\/+$/, '');
 }
 
-export async function resolveApiConnection(flags: ApiFlags, io: CliIo): Promise<ApiConnection> {
-  let url = present(flags.apiUrl) ?? present(io.env.TOLLGATE_API_URL);
-  let token = present(flags.token) ?? present(io.env.TOLLGATE_TOKEN);
-  if (url === undefined || token === undefined) {
-    const status = await readStatusFile(io);
-    url ??= present(status?.apiUrl);
-    token ??= present(status?.adminToken);
+/** The first value present, and where it came from (for error messages). */
+function firstOf(...candidates: Array<[source: string, value: string | undefined]>) {
+  for (const [source, value] of candidates) {
+    const text = present(value);
+    if (text !== undefined) return { source, value: text };
   }
+  return undefined;
+}
+
+export async function resolveApiConnection(flags: ApiFlags, io: CliIo): Promise<ApiConnection> {
+  const fromFlags = {
+    url: firstOf(['--api-url', flags.apiUrl], ['TOLLGATE_API_URL', io.env.TOLLGATE_API_URL]),
+    token: firstOf(['--token', flags.token], ['TOLLGATE_TOKEN', io.env.TOLLGATE_TOKEN]),
+  };
+  const status = fromFlags.url === undefined || fromFlags.token === undefined ? await readStatusFile(io) : undefined;
+  const url = fromFlags.url ?? firstOf([statusFilePath(io), status?.apiUrl]);
+  const token = fromFlags.token ?? firstOf([statusFilePath(io), status?.adminToken]);
   if (url === undefined) {
     throw usageError(
       '--api-url',
@@ -51,7 +60,7 @@ export async function resolveApiConnection(flags: ApiFlags, io: CliIo): Promise<
   if (token === undefined) {
     throw usageError('--token', 'no API token: pass --token or set TOLLGATE_TOKEN');
   }
-  return { url: checkHttpUrl(flags.apiUrl === undefined ? 'TOLLGATE_API_URL' : '--api-url', url), token };
+  return { url: checkHttpUrl(url.source, url.value), token: token.value };
 }
 
 export interface StreamFlags {
@@ -71,34 +80,35 @@ const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[a-zA-Z0-9_.-]{1,128}$/;
 
 export async function resolveStreamConnection(flags: StreamFlags, io: CliIo): Promise<StreamConnection> {
-  let endpoint = present(flags.kinesisEndpoint) ?? present(io.env.TOLLGATE_KINESIS_ENDPOINT);
-  let streamName = present(flags.stream) ?? present(io.env.TOLLGATE_STREAM);
-  let region = present(flags.region) ?? present(io.env.AWS_REGION) ?? present(io.env.AWS_DEFAULT_REGION);
-  if (streamName === undefined) {
-    const status = await readStatusFile(io);
-    streamName = present(status?.streamName);
-    endpoint ??= present(status?.kinesisEndpoint);
-    region ??= present(status?.region);
-  }
-  if (streamName === undefined) {
+  const given = {
+    stream: firstOf(['--stream', flags.stream], ['TOLLGATE_STREAM', io.env.TOLLGATE_STREAM]),
+    endpoint: firstOf(
+      ['--kinesis-endpoint', flags.kinesisEndpoint],
+      ['TOLLGATE_KINESIS_ENDPOINT', io.env.TOLLGATE_KINESIS_ENDPOINT],
+    ),
+    region: firstOf(['--region', flags.region], ['AWS_REGION', io.env.AWS_REGION], ['AWS_DEFAULT_REGION', io.env.AWS_DEFAULT_REGION]),
+  };
+  // The status file describes the local runtime: used only when the stream is not given.
+  const status = given.stream === undefined ? await readStatusFile(io) : undefined;
+  const file = statusFilePath(io);
+  const stream = given.stream ?? firstOf([file, status?.streamName]);
+  const endpoint = given.endpoint ?? firstOf([file, status?.kinesisEndpoint]);
+  const region = given.region ?? firstOf([file, status?.region]);
+  if (stream === undefined) {
     throw usageError(
       '--stream',
-      `no stream: pass --stream, set TOLLGATE_STREAM, or start the local runtime (npm start writes ${statusFilePath(io)})`,
+      `no stream: pass --stream, set TOLLGATE_STREAM, or start the local runtime (npm start writes ${file})`,
     );
   }
-  if (!STREAM_NAME.test(streamName) && !STREAM_ARN.test(streamName)) {
-    throw usageError('--stream', `must be a Kinesis stream name or ARN, not "${streamName}"`);
+  if (!STREAM_NAME.test(stream.value) && !STREAM_ARN.test(stream.value)) {
+    throw usageError(stream.source, `must be a Kinesis stream name or ARN, not "${stream.value}"`);
   }
-  if (endpoint !== undefined) {
-    endpoint = checkHttpUrl(flags.kinesisEndpoint === undefined ? 'TOLLGATE_KINESIS_ENDPOINT' : '--kinesis-endpoint', endpoint);
+  if (region === undefined && endpoint === undefined) {
+    throw usageError('--region', 'no AWS region: pass --region or set AWS_REGION');
   }
-  if (region === undefined) {
-    if (endpoint === undefined) {
-      throw usageError('--region', 'no AWS region: pass --region or set AWS_REGION');
-    }
-    region = 'us-east-1';
-  }
-  return { ...(endpoint === undefined ? {} : { endpoint }), streamName, region };
+  return {
+    ...(endpoint === undefined ? {} : { endpoint: checkHttpUrl(endpoint.source, endpoint.value) }),
+    streamName: stream.value,
+    region: region?.value ?? 'us-east-1',
+  };
 }
-
-export { CliError };

@@ -1,0 +1,95 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+/**
+ * The local runtime's configuration: environment variables with defaults, and flags. Parsed
+ * once; every error names the variable or flag.
+ */
+export interface LocalConfig {
+  readonly apiPort: number;
+  readonly kinesisPort?: number;
+  readonly dynamodbPort?: number;
+  readonly dataDir: string;
+  readonly adminToken?: string;
+  readonly catalogPath: string;
+  readonly tenantsPath: string;
+  readonly envelopeDedup: boolean;
+  readonly fresh: boolean;
+  readonly demo: boolean;
+  readonly help: boolean;
+}
+
+const port = (name: string) =>
+  z.coerce
+    .number({ error: `${name}: must be a port number` })
+    .int(`${name}: must be a whole number`)
+    .min(0, `${name}: must be 0–65535`)
+    .max(65_535, `${name}: must be 0–65535`);
+
+const envSchema = z.object({
+  TOLLGATE_API_PORT: port('TOLLGATE_API_PORT').default(8787),
+  TOLLGATE_KINESIS_PORT: port('TOLLGATE_KINESIS_PORT').optional(),
+  TOLLGATE_DYNAMODB_PORT: port('TOLLGATE_DYNAMODB_PORT').optional(),
+  TOLLGATE_DATA_DIR: z.string().min(1, 'TOLLGATE_DATA_DIR: must not be empty').default('.tollgate'),
+  TOLLGATE_ADMIN_TOKEN: z.string().min(16, 'TOLLGATE_ADMIN_TOKEN: must be at least 16 characters').optional(),
+  TOLLGATE_CATALOG: z.string().min(1, 'TOLLGATE_CATALOG: must be a path').default('config/catalog.yaml'),
+  TOLLGATE_TENANTS: z.string().min(1, 'TOLLGATE_TENANTS: must be a path').default('config/tenants.yaml'),
+  TOLLGATE_ENVELOPE_DEDUP: z.enum(['on', 'off'], { error: 'TOLLGATE_ENVELOPE_DEDUP: must be on or off' }).default('on'),
+});
+
+export class LocalConfigError extends Error {
+  override readonly name = 'LocalConfigError';
+  readonly code = 'invalid_configuration';
+}
+
+export const USAGE = `Usage: npm start -- [--fresh] [--no-demo]
+
+Runs Tollgate on this machine: DynamoDB Local, the Kinesis emulator, the consumer (with the
+event source mapping's semantics), the API on 127.0.0.1, and a demo of AI services sending usage.
+
+Flags:
+  --fresh     delete the data directory first (state otherwise survives a restart)
+  --no-demo   do not run the simulated AI services
+  --help      this text
+
+Environment (defaults in brackets):
+  TOLLGATE_API_PORT [8787]   TOLLGATE_KINESIS_PORT [free]   TOLLGATE_DYNAMODB_PORT [free]
+  TOLLGATE_DATA_DIR [.tollgate]   TOLLGATE_ADMIN_TOKEN [generated, kept in the data dir]
+  TOLLGATE_CATALOG [config/catalog.yaml]   TOLLGATE_TENANTS [config/tenants.yaml]
+  TOLLGATE_ENVELOPE_DEDUP [on]`;
+
+/** Empty variables count as unset. */
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+}
+
+export function readLocalConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): LocalConfig {
+  let flags: { fresh?: boolean; 'no-demo'?: boolean; help?: boolean };
+  try {
+    flags = parseArgs({
+      args: [...argv],
+      options: { fresh: { type: 'boolean' }, 'no-demo': { type: 'boolean' }, help: { type: 'boolean' } },
+      strict: true,
+    }).values;
+  } catch (error) {
+    throw new LocalConfigError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  const result = envSchema.safeParse(definedOnly(env));
+  if (!result.success) {
+    throw new LocalConfigError(result.error.issues.map((issue) => issue.message).join('\n'));
+  }
+  const e = result.data;
+  return {
+    apiPort: e.TOLLGATE_API_PORT,
+    ...(e.TOLLGATE_KINESIS_PORT === undefined ? {} : { kinesisPort: e.TOLLGATE_KINESIS_PORT }),
+    ...(e.TOLLGATE_DYNAMODB_PORT === undefined ? {} : { dynamodbPort: e.TOLLGATE_DYNAMODB_PORT }),
+    dataDir: e.TOLLGATE_DATA_DIR,
+    ...(e.TOLLGATE_ADMIN_TOKEN === undefined ? {} : { adminToken: e.TOLLGATE_ADMIN_TOKEN }),
+    catalogPath: e.TOLLGATE_CATALOG,
+    tenantsPath: e.TOLLGATE_TENANTS,
+    envelopeDedup: e.TOLLGATE_ENVELOPE_DEDUP === 'on',
+    fresh: flags.fresh === true,
+    demo: flags['no-demo'] !== true,
+    help: flags.help === true,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * `npm start`: Tollgate on this machine. See `npm start -- --help`.
+ */
+import { createKinesisClient } from '../adapters/aws-clients.js';
+import { startDemo } from './demo.js';
+import { LocalConfigError, readLocalConfig, USAGE } from './local-config.js';
+import { LOCAL_REGION, startLocalRuntime } from './local-runtime.js';
+
+const print = (line: string) => console.log(line);
+
+async function main(): Promise<void> {
+  const config = readLocalConfig(process.env, process.argv.slice(2));
+  if (config.help) {
+    print(USAGE);
+    return;
+  }
+  print('Starting Tollgate locally: DynamoDB Local and the Kinesis emulator…');
+  const runtime = await startLocalRuntime(config, print);
+  const { status } = runtime;
+  print(`
+Tollgate is running.
+  API       ${status.apiUrl}            (GET /v1/health)
+  Kinesis   ${status.kinesisEndpoint}   stream ${status.streamName}
+  DynamoDB  ${status.dynamodbEndpoint}
+  Admin token: ${status.adminToken}
+  Data: ${config.dataDir} (kept across restarts; --fresh starts over)
+
+Try:  npx tollgate status
+      npx tollgate entitlements globex
+      npx tollgate usage acme --meter input_tokens
+      echo '{"id":"e1","type":"llm.completion","subject":"acme","time":"'$(date -u +%FT%TZ)'","data":{"model":"gpt-4o","input_tokens":100}}' | npx tollgate send -
+${config.demo ? '\nDemo: simulated AI services are sending usage; globex will hit its hard cap. (--no-demo to turn off)\n' : ''}`);
+  const stopDemo = config.demo
+    ? startDemo({
+        kinesis: createKinesisClient({ endpoint: status.kinesisEndpoint, region: LOCAL_REGION }),
+        streamName: status.streamName,
+        apiUrl: status.apiUrl,
+        adminToken: status.adminToken,
+        print,
+      })
+    : async () => {};
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    print(`\n${signal}: stopping…`);
+    await stopDemo();
+    await runtime.stop();
+    print('stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof LocalConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(`tollgate: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
