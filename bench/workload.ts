@@ -29,6 +29,9 @@ export interface Workload {
   readonly bytes: number;
 }
 
+/** Lambda's synchronous invocation payload limit, which also bounds a Kinesis batch. */
+export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
 const MODELS = ['gpt-4o', 'claude-sonnet', 'llama-3-70b'];
 const WORKSPACES = ['support', 'research'];
 
@@ -144,9 +147,21 @@ export function generateWorkload(options: WorkloadOptions, now: number): Workloa
       eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
     });
   }
+  // Batches as the event source mapping builds them: up to `recordsPerBatch` records and at
+  // most 6 MB of invocation payload.
   const batches: KinesisStreamEvent[] = [];
-  for (let i = 0; i < records.length; i += options.recordsPerBatch) {
-    batches.push({ Records: records.slice(i, i + options.recordsPerBatch) });
+  let current: KinesisStreamRecord[] = [];
+  let payload = 0;
+  for (const record of records) {
+    const size = record.kinesis.data.length + 400;
+    if (current.length > 0 && (current.length >= options.recordsPerBatch || payload + size > LAMBDA_PAYLOAD_BYTES)) {
+      batches.push({ Records: current });
+      current = [];
+      payload = 0;
+    }
+    current.push(record);
+    payload += size;
   }
+  if (current.length > 0) batches.push({ Records: current });
   return { batches, unique, totalEvents, bytes };
 }

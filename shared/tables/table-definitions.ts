@@ -86,7 +86,8 @@ export const STREAM = {
  * deliver batches to the consumer under the same semantics.
  */
 export const CONSUMER_SOURCE = {
-  batchSize: 1000,
+  /** Lambda's maximum for Kinesis; invocations are also bounded by the 6 MB payload limit. */
+  batchSize: 10_000,
   maxBatchingWindowSeconds: 1,
   parallelizationFactor: 2,
   bisectBatchOnError: true,
