@@ -154,7 +154,10 @@ export function generateWorkload(options: WorkloadOptions, now: number): Workloa
   let payload = 0;
   for (const record of records) {
     const size = record.kinesis.data.length + 400;
-    if (current.length > 0 && (current.length >= options.recordsPerBatch || payload + size > LAMBDA_PAYLOAD_BYTES)) {
+    if (
+      current.length > 0 &&
+      (current.length >= options.recordsPerBatch || payload + size > LAMBDA_PAYLOAD_BYTES)
+    ) {
       batches.push({ Records: current });
       current = [];
       payload = 0;

@@ -82,7 +82,11 @@ function clientConfig(options: AwsClientOptions) {
     region: options.region,
     endpoint: options.endpoint,
     credentials: LOCAL_CREDENTIALS,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 30_000 }),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 2_000,
+      requestTimeout: 30_000,
+      throwOnRequestTimeout: true,
+    }),
     ...attempts,
   };
 }

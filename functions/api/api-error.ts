@@ -49,19 +49,33 @@ export function errorResponse(error: ApiError): ApiResponse {
 }
 
 export function payloadTooLarge(): ApiError {
-  return new ApiError(413, 'payload_too_large', `body: must be at most ${MAX_BODY_BYTES} bytes (1 MiB)`, 'body');
+  return new ApiError(
+    413,
+    'payload_too_large',
+    `body: must be at most ${MAX_BODY_BYTES} bytes (1 MiB)`,
+    'body',
+  );
 }
 
 /** `issues` as one message: the first issue, and how many more there are. */
 export function issuesMessage(title: string, issues: readonly ConfigIssue[]): string {
-  const line = (issue: ConfigIssue) => (issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`);
+  const line = (issue: ConfigIssue) =>
+    issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`;
   const first = issues[0];
   if (first === undefined) return title;
-  return issues.length === 1 ? `${title}: ${line(first)}` : `${title}: ${line(first)} (and ${issues.length - 1} more)`;
+  return issues.length === 1
+    ? `${title}: ${line(first)}`
+    : `${title}: ${line(first)} (and ${issues.length - 1} more)`;
 }
 
 /** A 400 for invalid input, naming the first issue's field. */
 export function invalidInput(code: string, title: string, issues: readonly ConfigIssue[]): ApiError {
   const field = issues[0]?.path;
-  return new ApiError(400, code, issuesMessage(title, issues), field === '' || field === undefined ? 'body' : field, issues);
+  return new ApiError(
+    400,
+    code,
+    issuesMessage(title, issues),
+    field === '' || field === undefined ? 'body' : field,
+    issues,
+  );
 }

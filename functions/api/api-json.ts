@@ -11,7 +11,9 @@ export function profileJson(profile: TenantProfile) {
     plan: profile.plan,
     status: profile.status,
     ...(profile.billingAnchor === undefined ? {} : { billingAnchor: profile.billingAnchor }),
-    overrides: Object.fromEntries(overrides.map(([key, { limit }]) => [key, { limit: formatQuantity(limit) }])),
+    overrides: Object.fromEntries(
+      overrides.map(([key, { limit }]) => [key, { limit: formatQuantity(limit) }]),
+    ),
   };
 }
 

@@ -40,7 +40,9 @@ export interface ApiConfigStore {
   activateCatalog(version: number): Promise<void>;
   activeCatalog(): Promise<CatalogVersion | undefined>;
   catalogVersion(version: number): Promise<CatalogVersion | undefined>;
-  listCatalogVersions(): Promise<Array<{ version: number; hash: string; publishedAt: string; active: boolean }>>;
+  listCatalogVersions(): Promise<
+    Array<{ version: number; hash: string; publishedAt: string; active: boolean }>
+  >;
   putTenant(profile: TenantProfile): Promise<{ created: boolean }>;
   getTenant(tenant: string): Promise<TenantProfile | undefined>;
   putToken(hash: string, record: TokenRecord): Promise<void>;

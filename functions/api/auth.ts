@@ -67,7 +67,8 @@ export async function authenticate(request: ApiRequest, deps: ApiDeps): Promise<
   if (admin !== '' && secretsEqual(token, admin)) return { role: 'admin' };
   const record = await deps.config.getToken(sha256Hex(token));
   if (record?.role === 'admin') return { role: 'admin' };
-  if (record?.role === 'tenant' && record.tenant !== undefined) return { role: 'tenant', tenant: record.tenant };
+  if (record?.role === 'tenant' && record.tenant !== undefined)
+    return { role: 'tenant', tenant: record.tenant };
   throw unauthorized('invalid_token', 'authorization: the bearer token is not valid');
 }
 
@@ -78,7 +79,10 @@ export function forbidden(message: string, field: string): ApiError {
 /** Admin only. */
 export function requireAdmin(principal: Principal, field = 'authorization'): void {
   if (principal.role !== 'admin') {
-    throw forbidden(`${field}: a tenant token may only read its own usage, entitlements and quarantine`, field);
+    throw forbidden(
+      `${field}: a tenant token may only read its own usage, entitlements and quarantine`,
+      field,
+    );
   }
 }
 

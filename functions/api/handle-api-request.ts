@@ -54,7 +54,8 @@ function apiErrorOf(error: unknown): ApiError | undefined {
         'plan',
       );
     }
-    if (error.code === 'invalid_catalog') return invalidInput('invalid_catalog', 'invalid catalog', error.issues);
+    if (error.code === 'invalid_catalog')
+      return invalidInput('invalid_catalog', 'invalid catalog', error.issues);
   }
   return undefined;
 }
@@ -104,6 +105,11 @@ export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Prom
       });
     }
   }
-  deps.logger.info('request', { method, path: request.path, status: response.status, requestId: request.requestId });
+  deps.logger.info('request', {
+    method,
+    path: request.path,
+    status: response.status,
+    requestId: request.requestId,
+  });
   return response;
 }

@@ -77,7 +77,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           send(response, {
             status: 500,
             headers: { 'content-type': 'application/json; charset=utf-8' },
-            body: JSON.stringify({ error: { code: 'internal_error', message: 'internal error; the cause is logged' } }),
+            body: JSON.stringify({
+              error: { code: 'internal_error', message: 'internal error; the cause is logged' },
+            }),
           });
         } else {
           response.destroy();

@@ -44,7 +44,8 @@ export function apiClient(connection: ApiConnection, io: Pick<CliIo, 'fetch'>): 
           signal: AbortSignal.timeout(TIMEOUT_MS),
         });
       } catch (error) {
-        const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
+        const detail =
+          error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
         throw new CliError('unreachable', `cannot reach the API at ${connection.url}: ${detail}`, undefined, {
           cause: error,
         });
@@ -57,9 +58,11 @@ export function apiClient(connection: ApiConnection, io: Pick<CliIo, 'fetch'>): 
         body = undefined;
       }
       if (!response.ok) {
-        const error = (body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | undefined)?.error;
+        const error = (body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | undefined)
+          ?.error;
         const code = typeof error?.code === 'string' ? error.code : 'http_error';
-        const message = typeof error?.message === 'string' ? error.message : `${response.status} ${response.statusText}`;
+        const message =
+          typeof error?.message === 'string' ? error.message : `${response.status} ${response.statusText}`;
         const field = typeof error?.field === 'string' ? error.field : undefined;
         throw new ApiCallError(response.status, code, field, `${response.status} ${code}: ${message}`);
       }

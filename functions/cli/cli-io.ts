@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { closeAwsClients, createKinesisClient } from '../adapters/aws-clients.js';
+import { usageError } from './cli-error.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -35,7 +36,12 @@ export function nodeIo(): CliIo {
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    readStdin: () => readAll(process.stdin),
+    readStdin: async () => {
+      if (process.stdin.isTTY === true) {
+        throw usageError('[file]', 'no file given and stdin is a terminal: pass a file, or pipe events in');
+      }
+      return readAll(process.stdin);
+    },
     readFile: (path) => readFile(resolvePath(cwd, path), 'utf8'),
     env: process.env,
     cwd,

@@ -48,7 +48,8 @@ export async function resolveApiConnection(flags: ApiFlags, io: CliIo): Promise<
     url: firstOf(['--api-url', flags.apiUrl], ['TOLLGATE_API_URL', io.env.TOLLGATE_API_URL]),
     token: firstOf(['--token', flags.token], ['TOLLGATE_TOKEN', io.env.TOLLGATE_TOKEN]),
   };
-  const status = fromFlags.url === undefined || fromFlags.token === undefined ? await readStatusFile(io) : undefined;
+  const status =
+    fromFlags.url === undefined || fromFlags.token === undefined ? await readStatusFile(io) : undefined;
   const url = fromFlags.url ?? firstOf([statusFilePath(io), status?.apiUrl]);
   const token = fromFlags.token ?? firstOf([statusFilePath(io), status?.adminToken]);
   if (url === undefined) {
@@ -86,7 +87,11 @@ export async function resolveStreamConnection(flags: StreamFlags, io: CliIo): Pr
       ['--kinesis-endpoint', flags.kinesisEndpoint],
       ['TOLLGATE_KINESIS_ENDPOINT', io.env.TOLLGATE_KINESIS_ENDPOINT],
     ),
-    region: firstOf(['--region', flags.region], ['AWS_REGION', io.env.AWS_REGION], ['AWS_DEFAULT_REGION', io.env.AWS_DEFAULT_REGION]),
+    region: firstOf(
+      ['--region', flags.region],
+      ['AWS_REGION', io.env.AWS_REGION],
+      ['AWS_DEFAULT_REGION', io.env.AWS_DEFAULT_REGION],
+    ),
   };
   // The status file describes the local runtime: used only when the stream is not given.
   const status = given.stream === undefined ? await readStatusFile(io) : undefined;

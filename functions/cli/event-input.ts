@@ -55,7 +55,9 @@ export function parseEventsText(text: string): ParsedInput {
 }
 
 export function describePosition(event: InputEvent): string {
-  return event.line === undefined ? `event ${event.position}` : `event ${event.position} (line ${event.line})`;
+  return event.line === undefined
+    ? `event ${event.position}`
+    : `event ${event.position} (line ${event.line})`;
 }
 
 export interface ValidEvent {

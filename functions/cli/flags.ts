@@ -28,14 +28,17 @@ export function tenantId(text: string): string {
 
 export function queryTime(text: string): string {
   if (parseQueryTime(text.trim()) === undefined) {
-    throw new InvalidArgumentError('must be an RFC 3339 time with offset (2026-11-29T21:00:00Z) or a date (2026-11-29).');
+    throw new InvalidArgumentError(
+      'must be an RFC 3339 time with offset (2026-11-29T21:00:00Z) or a date (2026-11-29).',
+    );
   }
   return text.trim();
 }
 
 export function windowSize(text: string): string {
   const upper = text.trim().toUpperCase();
-  if (!(WINDOW_SIZES as readonly string[]).includes(upper)) throw new InvalidArgumentError('must be HOUR or DAY.');
+  if (!(WINDOW_SIZES as readonly string[]).includes(upper))
+    throw new InvalidArgumentError('must be HOUR or DAY.');
   return upper;
 }
 
@@ -84,7 +87,8 @@ export function label(text: string): string {
 }
 
 export function catalogVersion(text: string): number {
-  if (!/^[1-9]\d{0,8}$/.test(text)) throw new InvalidArgumentError('must be a catalog version number (1, 2, …).');
+  if (!/^[1-9]\d{0,8}$/.test(text))
+    throw new InvalidArgumentError('must be a catalog version number (1, 2, …).');
   return Number(text);
 }
 

@@ -38,7 +38,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander printed its message (it names the flag or argument).
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.help' ||
+        error.code === 'commander.version'
+      ) {
         return EXIT_OK;
       }
       return error.code === 'commander.executeSubCommandAsync' ? EXIT_FAILURE : EXIT_USAGE;

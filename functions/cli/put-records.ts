@@ -39,7 +39,9 @@ export async function putRecordsWithRetry(
   const maxAttempts = options.maxAttempts ?? 8;
   const baseDelay = options.baseDelayMs ?? 100;
   const maxDelay = options.maxDelayMs ?? 5_000;
-  const target = options.stream.startsWith('arn:') ? { StreamARN: options.stream } : { StreamName: options.stream };
+  const target = options.stream.startsWith('arn:')
+    ? { StreamARN: options.stream }
+    : { StreamName: options.stream };
   let requests = 0;
   let retried = 0;
   let failed = 0;
@@ -65,9 +67,14 @@ export async function putRecordsWithRetry(
       } catch (error) {
         const name = error instanceof Error ? error.name : 'Error';
         const message = error instanceof Error ? error.message : String(error);
-        throw new CliError('unreachable', `PutRecords to "${options.stream}" failed: ${name}: ${message}`, undefined, {
-          cause: error,
-        });
+        throw new CliError(
+          'unreachable',
+          `PutRecords to "${options.stream}" failed: ${name}: ${message}`,
+          undefined,
+          {
+            cause: error,
+          },
+        );
       }
       if ((result.FailedRecordCount ?? 0) === 0) {
         pending = [];

@@ -33,7 +33,9 @@ function keyBytes(subject: string, salt: number): number {
 
 /** Events larger than a record can hold on their own (they cannot be sent). */
 export function oversizedEvents<T extends PackableEvent>(events: readonly T[], salt = 1): T[] {
-  return events.filter((e) => Buffer.byteLength(e.json, 'utf8') + 2 + keyBytes(e.subject, salt) > MAX_RECORD_BYTES);
+  return events.filter(
+    (e) => Buffer.byteLength(e.json, 'utf8') + 2 + keyBytes(e.subject, salt) > MAX_RECORD_BYTES,
+  );
 }
 
 /**
@@ -55,7 +57,11 @@ export function packRecords(events: readonly PackableEvent[], salt = 1): PackedR
     const emit = (parts: string[]) => {
       const partitionKey = salt > 1 ? `${subject}#${next % salt}` : subject;
       next += 1;
-      records.push({ partitionKey, data: Buffer.from(`[${parts.join(',')}]`, 'utf8'), eventCount: parts.length });
+      records.push({
+        partitionKey,
+        data: Buffer.from(`[${parts.join(',')}]`, 'utf8'),
+        eventCount: parts.length,
+      });
     };
     let parts: string[] = [];
     let size = 2; // "[" and "]"
@@ -76,7 +82,9 @@ export function packRecords(events: readonly PackableEvent[], salt = 1): PackedR
 }
 
 /** Splits records into PutRecords requests of at most 500 records and 5 MiB, in order. */
-export function batchRecords<T extends Pick<PackedRecord, 'partitionKey' | 'data'>>(records: readonly T[]): T[][] {
+export function batchRecords<T extends Pick<PackedRecord, 'partitionKey' | 'data'>>(
+  records: readonly T[],
+): T[][] {
   const batches: T[][] = [];
   let batch: T[] = [];
   let size = 0;

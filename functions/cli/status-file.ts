@@ -19,7 +19,10 @@ const statusFileSchema = z.object({
 export type StatusFile = z.infer<typeof statusFileSchema>;
 
 export function statusFilePath(io: Pick<CliIo, 'env'>): string {
-  const dir = io.env.TOLLGATE_DATA_DIR === undefined || io.env.TOLLGATE_DATA_DIR === '' ? '.tollgate' : io.env.TOLLGATE_DATA_DIR;
+  const dir =
+    io.env.TOLLGATE_DATA_DIR === undefined || io.env.TOLLGATE_DATA_DIR === ''
+      ? '.tollgate'
+      : io.env.TOLLGATE_DATA_DIR;
   return join(dir, 'status.json');
 }
 
@@ -31,15 +34,22 @@ export async function readStatusFile(io: Pick<CliIo, 'env' | 'readFile'>): Promi
     text = await io.readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CliError('invalid_input', `cannot read ${path}: ${(error as Error).message}`, undefined, { cause: error });
+    throw new CliError('invalid_input', `cannot read ${path}: ${(error as Error).message}`, undefined, {
+      cause: error,
+    });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new CliError('invalid_input', `${path} is not valid JSON; restart the local runtime (npm start)`, undefined, {
-      cause: error,
-    });
+    throw new CliError(
+      'invalid_input',
+      `${path} is not valid JSON; restart the local runtime (npm start)`,
+      undefined,
+      {
+        cause: error,
+      },
+    );
   }
   const result = statusFileSchema.safeParse(parsed);
   if (!result.success) {

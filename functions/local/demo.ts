@@ -67,26 +67,74 @@ export function demoTraffic(tick: number): Array<{ tenant: string; events: Event
     {
       tenant: 'initech',
       events: [
-        completion('initech', tick, { model: 'llama-3-8b', workspace: 'app', agent: 'faq', input_tokens: 150, output_tokens: 40, cached_tokens: 0 }),
-        { specversion: '1.0', id: ulid(), source: 'demo', type: 'inference.call', subject: 'initech', time: now, data: { model: 'whisper', workspace: 'app' } },
+        completion('initech', tick, {
+          model: 'llama-3-8b',
+          workspace: 'app',
+          agent: 'faq',
+          input_tokens: 150,
+          output_tokens: 40,
+          cached_tokens: 0,
+        }),
+        {
+          specversion: '1.0',
+          id: ulid(),
+          source: 'demo',
+          type: 'inference.call',
+          subject: 'initech',
+          time: now,
+          data: { model: 'whisper', workspace: 'app' },
+        },
       ],
     },
     {
       tenant: 'umbrella',
       events: [
-        completion('umbrella', tick, { model: 'claude-opus-4', workspace: 'lab', agent: `research-${tick % 5}`, input_tokens: 4000, output_tokens: 900, cached_tokens: 1200 }),
+        completion('umbrella', tick, {
+          model: 'claude-opus-4',
+          workspace: 'lab',
+          agent: `research-${tick % 5}`,
+          input_tokens: 4000,
+          output_tokens: 900,
+          cached_tokens: 1200,
+        }),
         ...(tick % 5 === 0
-          ? [{ specversion: '1.0', id: ulid(), source: 'demo', type: 'gpu.job', subject: 'umbrella', time: now, data: { gpu_type: 'a100', workspace: 'lab', gpu_seconds: '42.5' } }]
+          ? [
+              {
+                specversion: '1.0',
+                id: ulid(),
+                source: 'demo',
+                type: 'gpu.job',
+                subject: 'umbrella',
+                time: now,
+                data: { gpu_type: 'a100', workspace: 'lab', gpu_seconds: '42.5' },
+              },
+            ]
           : []),
       ],
     },
   ];
   if (tick % 10 === 0) {
-    traffic[0]!.events.push({ specversion: '1.0', id: ulid(), source: 'demo', type: 'storage.snapshot', subject: 'acme', time: now, data: { workspace: 'support', gb: 12.5 + tick / 100 } });
+    traffic[0]!.events.push({
+      specversion: '1.0',
+      id: ulid(),
+      source: 'demo',
+      type: 'storage.snapshot',
+      subject: 'acme',
+      time: now,
+      data: { workspace: 'support', gb: 12.5 + tick / 100 },
+    });
   }
   if (tick % 20 === 7) {
     // A producer bug: an event type no meter selects. It is quarantined, not lost.
-    traffic[2]!.events.push({ specversion: '1.0', id: ulid(), source: 'demo', type: 'llm.completions', subject: 'initech', time: now, data: { input_tokens: 10 } });
+    traffic[2]!.events.push({
+      specversion: '1.0',
+      id: ulid(),
+      source: 'demo',
+      type: 'llm.completions',
+      subject: 'initech',
+      time: now,
+      data: { input_tokens: 10 },
+    });
   }
   return traffic;
 }
@@ -111,8 +159,14 @@ async function summary(options: DemoOptions): Promise<string[]> {
     const body = (await response.json()) as { entitlements: EntitlementStatus[] };
     const first = body.entitlements.find((e) => e.entitlement.includes('input') && e.scope === undefined);
     if (first === undefined) continue;
-    const extra = first.blocked ? `  BLOCKED (${first.rejected} rejected)` : first.overage !== '0' ? `  overage ${first.overage}` : '';
-    lines.push(`  ${tenant.padEnd(9)} ${first.entitlement.padEnd(22)} ${first.used.padStart(12)} / ${first.limit}${extra}`);
+    const extra = first.blocked
+      ? `  BLOCKED (${first.rejected} rejected)`
+      : first.overage !== '0'
+        ? `  overage ${first.overage}`
+        : '';
+    lines.push(
+      `  ${tenant.padEnd(9)} ${first.entitlement.padEnd(22)} ${first.used.padStart(12)} / ${first.limit}${extra}`,
+    );
   }
   return lines;
 }
@@ -128,17 +182,25 @@ export function startDemo(options: DemoOptions): () => Promise<void> {
     await options.kinesis.send(
       new PutRecordsCommand({
         StreamName: options.streamName,
-        Records: traffic.map(({ tenant, events }) => ({ PartitionKey: tenant, Data: new TextEncoder().encode(JSON.stringify(events)) })),
+        Records: traffic.map(({ tenant, events }) => ({
+          PartitionKey: tenant,
+          Data: new TextEncoder().encode(JSON.stringify(events)),
+        })),
       }),
     );
     if (tick % (options.summaryEveryTicks ?? 10) === 0) {
       const lines = await summary(options);
-      if (lines.length > 0) options.print(['demo: input tokens this period (npx tollgate entitlements <tenant>)', ...lines].join('\n'));
+      if (lines.length > 0)
+        options.print(
+          ['demo: input tokens this period (npx tollgate entitlements <tenant>)', ...lines].join('\n'),
+        );
     }
   };
   const timer = setInterval(() => {
     if (stopped) return;
-    running = running.then(step).catch((error: unknown) => options.print(`demo: ${(error as Error).message}`));
+    running = running
+      .then(step)
+      .catch((error: unknown) => options.print(`demo: ${(error as Error).message}`));
   }, options.tickMs ?? 1000);
   return async () => {
     stopped = true;

@@ -34,7 +34,9 @@ const envSchema = z.object({
   TOLLGATE_ADMIN_TOKEN: z.string().min(16, 'TOLLGATE_ADMIN_TOKEN: must be at least 16 characters').optional(),
   TOLLGATE_CATALOG: z.string().min(1, 'TOLLGATE_CATALOG: must be a path').default('config/catalog.yaml'),
   TOLLGATE_TENANTS: z.string().min(1, 'TOLLGATE_TENANTS: must be a path').default('config/tenants.yaml'),
-  TOLLGATE_ENVELOPE_DEDUP: z.enum(['on', 'off'], { error: 'TOLLGATE_ENVELOPE_DEDUP: must be on or off' }).default('on'),
+  TOLLGATE_ENVELOPE_DEDUP: z
+    .enum(['on', 'off'], { error: 'TOLLGATE_ENVELOPE_DEDUP: must be on or off' })
+    .default('on'),
 });
 
 export class LocalConfigError extends Error {
@@ -60,7 +62,11 @@ Environment (defaults in brackets):
 
 /** Empty variables count as unset. */
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
+    ),
+  );
 }
 
 export function readLocalConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): LocalConfig {

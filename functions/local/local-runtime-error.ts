@@ -3,6 +3,7 @@ export type LocalRuntimeErrorCode =
   | 'java_missing'
   | 'java_too_old'
   | 'emulator_exited'
+  | 'port_in_use'
   | 'emulator_not_ready'
   | 'table_schema_mismatch'
   | 'resource_not_active'

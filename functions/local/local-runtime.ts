@@ -3,7 +3,7 @@ import { appendFile, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promi
 import { extname, join } from 'node:path';
 import { loadCatalogText } from '../../shared/catalog/load-catalog.js';
 import { loadTenantSeedText } from '../../shared/catalog/tenant-profile.js';
-import { createDynamoDbClient, createKinesisClient, closeAwsClients } from '../adapters/aws-clients.js';
+import { closeAwsClients, createDynamoDbClient, createKinesisClient } from '../adapters/aws-clients.js';
 import { DynamoDbQuarantineReader } from '../adapters/dynamodb/dynamodb-quarantine-reader.js';
 import { DynamoDbUsageReader } from '../adapters/dynamodb/dynamodb-usage-reader.js';
 import { type ApiServer, startApiServer } from '../api/local-server.js';
@@ -58,12 +58,19 @@ async function adminTokenFor(config: LocalConfig): Promise<string> {
  * definition, the real consumer behind a poller with the event source mapping's semantics,
  * and the API on 127.0.0.1. Everything a deploy would run, on one machine.
  */
-export async function startLocalRuntime(config: LocalConfig, print: (line: string) => void): Promise<LocalRuntime> {
+export async function startLocalRuntime(
+  config: LocalConfig,
+  print: (line: string) => void,
+): Promise<LocalRuntime> {
   if (config.fresh) await rm(config.dataDir, { recursive: true, force: true });
   await mkdir(config.dataDir, { recursive: true });
   // Configuration files first: a bad catalog should fail before anything starts.
   const catalog = loadCatalogText(await readFile(config.catalogPath, 'utf8'), formatOf(config.catalogPath));
-  const seed = loadTenantSeedText(await readFile(config.tenantsPath, 'utf8'), formatOf(config.tenantsPath), catalog);
+  const seed = loadTenantSeedText(
+    await readFile(config.tenantsPath, 'utf8'),
+    formatOf(config.tenantsPath),
+    catalog,
+  );
 
   const emulators: LocalEmulator[] = [];
   const cleanups: Array<() => Promise<void>> = [];
@@ -74,13 +81,24 @@ export async function startLocalRuntime(config: LocalConfig, print: (line: strin
   };
   try {
     const [dynamodb, kinesis] = await Promise.all([
-      startDynamoDbLocal({ dataDir: config.dataDir, ...(config.dynamodbPort ? { port: config.dynamodbPort } : {}) }),
-      startKinesisLocal({ dataDir: config.dataDir, region: LOCAL_REGION, ...(config.kinesisPort ? { port: config.kinesisPort } : {}) }),
+      startDynamoDbLocal({
+        dataDir: config.dataDir,
+        ...(config.dynamodbPort ? { port: config.dynamodbPort } : {}),
+      }),
+      startKinesisLocal({
+        dataDir: config.dataDir,
+        region: LOCAL_REGION,
+        ...(config.kinesisPort ? { port: config.kinesisPort } : {}),
+      }),
     ]);
     emulators.push(dynamodb, kinesis);
     const dynamodbClient = createDynamoDbClient({ endpoint: dynamodb.endpoint, region: LOCAL_REGION });
     const kinesisClient = createKinesisClient({ endpoint: kinesis.endpoint, region: LOCAL_REGION });
-    const resources = await provisionLocal({ dynamodb: dynamodbClient, kinesis: kinesisClient, shardCount: 2 });
+    const resources = await provisionLocal({
+      dynamodb: dynamodbClient,
+      kinesis: kinesisClient,
+      shardCount: 2,
+    });
 
     const deps = localMeteringDeps({
       dynamodb: dynamodbClient,
@@ -109,7 +127,9 @@ export async function startLocalRuntime(config: LocalConfig, print: (line: strin
         for (const error of errors) print(`consumer: a record will be retried: ${(error as Error).message}`);
         const quarantined = Object.entries(stats.quarantined);
         if (quarantined.length > 0) {
-          print(`consumer: quarantined ${quarantined.map(([reason, n]) => `${n} ${reason}`).join(', ')} (npx tollgate quarantine)`);
+          print(
+            `consumer: quarantined ${quarantined.map(([reason, n]) => `${n} ${reason}`).join(', ')} (npx tollgate quarantine)`,
+          );
         }
       },
     };
@@ -121,7 +141,9 @@ export async function startLocalRuntime(config: LocalConfig, print: (line: strin
       checkpointStore: createCheckpointStore({ dataDir: config.dataDir, consumerName: 'ingest-consumer' }),
       onFailure: async (record) => {
         await appendFile(dlqPath, `${JSON.stringify(record)}\n`);
-        print(`consumer: gave up on ${record.shardId} ${record.startSequenceNumber}…${record.endSequenceNumber} (${record.reason}); recorded in ${dlqPath}`);
+        print(
+          `consumer: gave up on ${record.shardId} ${record.startSequenceNumber}…${record.endSequenceNumber} (${record.reason}); recorded in ${dlqPath}`,
+        );
       },
       logger: { warn: (message) => print(`event source: ${message}`) },
     });
@@ -139,7 +161,10 @@ export async function startLocalRuntime(config: LocalConfig, print: (line: strin
         clock: Date.now,
         logger: {
           info: () => {},
-          error: (message, details) => print(`api: ${message} ${JSON.stringify(details)}`),
+          error: (message, details) =>
+            print(
+              `api: ${message} ${details.error instanceof Error ? (details.error.stack ?? details.error.message) : JSON.stringify(details)}`,
+            ),
         },
       },
     });

@@ -96,7 +96,12 @@ export function parseQuarantineQuery(input: QuarantineQueryInput): QuarantineLis
   }
   const limitText = input.limit === undefined || input.limit === '' ? undefined : String(input.limit).trim();
   const limit = limitText === undefined ? DEFAULT_QUARANTINE_LIMIT : Number(limitText);
-  if (!/^\d+$/.test(limitText ?? '1') || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_QUARANTINE_LIMIT) {
+  if (
+    !/^\d+$/.test(limitText ?? '1') ||
+    !Number.isSafeInteger(limit) ||
+    limit < 1 ||
+    limit > MAX_QUARANTINE_LIMIT
+  ) {
     throw new QuarantineQueryError(
       'invalid_parameter',
       'limit',
@@ -105,7 +110,11 @@ export function parseQuarantineQuery(input: QuarantineQueryInput): QuarantineLis
   }
   const cursor = input.cursor === undefined || input.cursor === '' ? undefined : input.cursor;
   if (cursor !== undefined && !CURSOR_PATTERN.test(cursor)) {
-    throw new QuarantineQueryError('invalid_cursor', 'cursor', 'cursor: must be a nextCursor from a previous page');
+    throw new QuarantineQueryError(
+      'invalid_cursor',
+      'cursor',
+      'cursor: must be a nextCursor from a previous page',
+    );
   }
   return {
     ...(tenant === undefined ? {} : { tenant }),

@@ -5,7 +5,11 @@
  */
 import type { EnforcementMode, EntitlementPeriod } from '../catalog/catalog.js';
 import type { CompiledCatalog } from '../catalog/compiled-catalog.js';
-import { type EffectiveEntitlement, effectiveEntitlements, type TenantProfile } from '../catalog/tenant-profile.js';
+import {
+  type EffectiveEntitlement,
+  effectiveEntitlements,
+  type TenantProfile,
+} from '../catalog/tenant-profile.js';
 import { formatQuantity, type Quantity, ZERO } from '../decimal/quantity.js';
 import { groupKeyOf } from '../metering/counter-keys.js';
 import { periodWindow, toIso } from '../time/windows.js';
@@ -105,10 +109,19 @@ export function entitlementsView(
   const entries: EntitlementStatus[] = [];
   for (const entitlement of effectiveEntitlements(catalog, profile)) {
     const period = currentPeriod(entitlement, profile, nowMs);
-    const mine = rows.filter((row) => row.entitlement === entitlement.key && row.periodStart === period.start);
+    const mine = rows.filter(
+      (row) => row.entitlement === entitlement.key && row.periodStart === period.start,
+    );
     const dimension = entitlement.scope;
     if (dimension === undefined) {
-      entries.push(statusOf(entitlement, period, mine.find((row) => row.scope === undefined), undefined));
+      entries.push(
+        statusOf(
+          entitlement,
+          period,
+          mine.find((row) => row.scope === undefined),
+          undefined,
+        ),
+      );
       continue;
     }
     const scoped = mine

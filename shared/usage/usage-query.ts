@@ -87,7 +87,11 @@ function groupByParameter(input: UsageQueryInput['groupBy'], meter: Meter): stri
   const seen = new Set<string>();
   for (const name of names) {
     if (name === '') {
-      throw new UsageError('invalid_parameter', 'groupBy', 'groupBy: must be dimension names separated by ","');
+      throw new UsageError(
+        'invalid_parameter',
+        'groupBy',
+        'groupBy: must be dimension names separated by ","',
+      );
     }
     if (!meter.groupBy.includes(name)) {
       throw new UsageError(
@@ -121,11 +125,16 @@ export function parseUsageQuery(input: UsageQueryInput, catalog: CompiledCatalog
   const groupBy = groupByParameter(input.groupBy, meter);
   const rawTo = input.to === undefined ? nowMs : timeParameter('to', input.to);
   const toMs = Math.ceil(rawTo / HOUR_MS) * HOUR_MS;
-  const rawFrom = input.from === undefined ? toMs - DEFAULT_RANGE_MS[windowSize] : timeParameter('from', input.from);
+  const rawFrom =
+    input.from === undefined ? toMs - DEFAULT_RANGE_MS[windowSize] : timeParameter('from', input.from);
   const fromMs = Math.floor(rawFrom / HOUR_MS) * HOUR_MS;
   if (rawTo <= rawFrom) {
     throw input.to === undefined
-      ? new UsageError('invalid_range', 'from', `from: must be before to (by default the end of the current hour)`)
+      ? new UsageError(
+          'invalid_range',
+          'from',
+          `from: must be before to (by default the end of the current hour)`,
+        )
       : new UsageError('invalid_range', 'to', `to: must be after from (from ${input.from}, to ${input.to})`);
   }
   if (toMs - fromMs > MAX_RANGE_DAYS * DAY_MS) {

@@ -1,7 +1,7 @@
 import { CatalogError } from '../../../shared/catalog/catalog.js';
 import { catalogToDocument, parseCatalog } from '../../../shared/catalog/load-catalog.js';
 import { ApiError, invalidInput, jsonResponse } from '../api-error.js';
-import { readJsonBody, type RouteHandler } from '../route-context.js';
+import { type RouteHandler, readJsonBody } from '../route-context.js';
 
 /** `GET /v1/health` (no auth). */
 export const getHealth: RouteHandler = async ({ deps }) => {
@@ -53,12 +53,22 @@ const VERSION_PATTERN = /^[1-9]\d{0,8}$/;
 export const activateCatalogVersion: RouteHandler = async ({ deps, params }) => {
   const text = params.version ?? '';
   if (!VERSION_PATTERN.test(text)) {
-    throw new ApiError(400, 'invalid_version', `version: must be a catalog version number, not "${text}"`, 'version');
+    throw new ApiError(
+      400,
+      'invalid_version',
+      `version: must be a catalog version number, not "${text}"`,
+      'version',
+    );
   }
   const version = Number(text);
   const stored = await deps.config.catalogVersion(version);
   if (stored === undefined) {
-    throw new ApiError(404, 'unknown_catalog_version', `version: catalog version ${version} does not exist`, 'version');
+    throw new ApiError(
+      404,
+      'unknown_catalog_version',
+      `version: catalog version ${version} does not exist`,
+      'version',
+    );
   }
   await deps.config.activateCatalog(version);
   return jsonResponse(200, { version, hash: stored.hash, active: true });

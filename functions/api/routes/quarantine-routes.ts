@@ -1,6 +1,6 @@
 import { parseQuarantineQuery } from '../../../shared/quarantine/quarantine-query.js';
-import { quarantinedItemJson } from '../api-json.js';
 import { jsonResponse } from '../api-error.js';
+import { quarantinedItemJson } from '../api-json.js';
 import { forbidden } from '../auth.js';
 import type { RouteHandler } from '../route-context.js';
 

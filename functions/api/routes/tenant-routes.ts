@@ -6,10 +6,10 @@ import {
   validateTenantProfileInput,
 } from '../../../shared/catalog/tenant-profile.js';
 import { toIso } from '../../../shared/time/windows.js';
-import { entitlementJson, profileJson } from '../api-json.js';
 import { invalidInput, jsonResponse } from '../api-error.js';
+import { entitlementJson, profileJson } from '../api-json.js';
 import { newTenantToken, sha256Hex } from '../auth.js';
-import { readJsonBody, requireActiveCatalog, requireTenant, type RouteHandler } from '../route-context.js';
+import { type RouteHandler, readJsonBody, requireActiveCatalog, requireTenant } from '../route-context.js';
 
 /** `PUT /v1/tenants/{tenant}`: set up or change a tenant, validated against the active catalog. */
 export const putTenant: RouteHandler = async ({ request, deps, params }) => {
@@ -39,7 +39,11 @@ export const getTenant: RouteHandler = async ({ deps, params }) => {
     if (!(error instanceof CatalogError)) throw error;
     problem = { code: error.code, message: `plan: "${profile.plan}" is not in the active catalog` };
   }
-  return jsonResponse(200, { ...profileJson(profile), entitlements, ...(problem === undefined ? {} : { problem }) });
+  return jsonResponse(200, {
+    ...profileJson(profile),
+    entitlements,
+    ...(problem === undefined ? {} : { problem }),
+  });
 };
 
 const tokenBodySchema = z.strictObject({

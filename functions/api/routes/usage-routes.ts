@@ -1,7 +1,7 @@
 import { currentEntitlementPeriods, entitlementsView } from '../../../shared/usage/entitlements-view.js';
 import { queryUsage } from '../../../shared/usage/query-usage.js';
 import { jsonResponse } from '../api-error.js';
-import { requireActiveCatalog, requireTenant, type RouteHandler } from '../route-context.js';
+import { type RouteHandler, requireActiveCatalog, requireTenant } from '../route-context.js';
 
 /** `GET /v1/tenants/{tenant}/usage?meter=&from=&to=&groupBy=&windowSize=` */
 export const getUsage: RouteHandler = async ({ request, deps, params }) => {

@@ -36,7 +36,8 @@ function printProfile(io: CliIo, profile: Profile): void {
       [[profile.tenant, profile.plan, profile.status, profile.billingAnchor ?? '-', formatPairs(overrides)]],
     ),
   );
-  if (profile.problem !== undefined) io.stdout(`problem: ${profile.problem.message} (${profile.problem.code})\n`);
+  if (profile.problem !== undefined)
+    io.stdout(`problem: ${profile.problem.message} (${profile.problem.code})\n`);
   if (profile.entitlements != null && profile.entitlements.length > 0) {
     io.stdout('\n');
     io.stdout(
@@ -67,17 +68,29 @@ function registerTenantCommands(program: Command, io: CliIo): void {
     tenants
       .command('put')
       .description('create or change a tenant: its plan, limit overrides and billing anchor')
-      .argument('<tenant>', 'tenant id (the events\' subject)', flags.tenantId)
+      .argument('<tenant>', "tenant id (the events' subject)", flags.tenantId)
       .requiredOption('--plan <plan>', 'plan key of the active catalog')
-      .option('--override <key=limit>', 'limit override for an entitlement of the plan (repeatable)', flags.override)
-      .option('--billing-anchor <date>', 'YYYY-MM-DD whose day of month starts each billing period', flags.billingAnchor),
+      .option(
+        '--override <key=limit>',
+        'limit override for an entitlement of the plan (repeatable)',
+        flags.override,
+      )
+      .option(
+        '--billing-anchor <date>',
+        'YYYY-MM-DD whose day of month starts each billing period',
+        flags.billingAnchor,
+      ),
   ).action(async (tenant: string, options: PutTenantOptions) => {
     const client = await connect(options, io);
     const body = {
       plan: options.plan,
       ...(options.override === undefined
         ? {}
-        : { overrides: Object.fromEntries(Object.entries(options.override).map(([k, limit]) => [k, { limit }])) }),
+        : {
+            overrides: Object.fromEntries(
+              Object.entries(options.override).map(([k, limit]) => [k, { limit }]),
+            ),
+          }),
       ...(options.billingAnchor === undefined ? {} : { billingAnchor: options.billingAnchor }),
     };
     const profile = (await client.call('PUT', tenantPath(tenant), { body }).catch((error: unknown) => {
@@ -128,7 +141,9 @@ function registerTenantCommands(program: Command, io: CliIo): void {
 }
 
 function registerCatalogCommands(program: Command, io: CliIo): void {
-  const catalog = program.command('catalog').description('publish, list and roll back catalog versions (admin)');
+  const catalog = program
+    .command('catalog')
+    .description('publish, list and roll back catalog versions (admin)');
   withApiOptions(
     catalog
       .command('push')
@@ -143,7 +158,9 @@ function registerCatalogCommands(program: Command, io: CliIo): void {
     }
     let document: unknown;
     try {
-      document = catalogToDocument(loadCatalogText(text, extname(file).toLowerCase() === '.json' ? 'json' : 'yaml'));
+      document = catalogToDocument(
+        loadCatalogText(text, extname(file).toLowerCase() === '.json' ? 'json' : 'yaml'),
+      );
     } catch (error) {
       if (error instanceof CatalogError) {
         throw new CliError('invalid_input', `${file} is not a valid catalog:\n${formatIssues(error.issues)}`);
@@ -157,7 +174,10 @@ function registerCatalogCommands(program: Command, io: CliIo): void {
       created: boolean;
     };
     if (options.json === true) printJson(io, answer);
-    else if (answer.created) io.stdout(`published catalog version ${answer.version} (sha256 ${answer.hash.slice(0, 12)}); it is active\n`);
+    else if (answer.created)
+      io.stdout(
+        `published catalog version ${answer.version} (sha256 ${answer.hash.slice(0, 12)}); it is active\n`,
+      );
     else io.stdout(`unchanged: version ${answer.version} is active with this content\n`);
   });
 
@@ -174,7 +194,12 @@ function registerCatalogCommands(program: Command, io: CliIo): void {
       io.stdout(
         formatTable(
           ['VERSION', 'ACTIVE', 'PUBLISHED', 'SHA256'],
-          answer.versions.map((v) => [String(v.version), v.active ? '*' : '', v.publishedAt, v.hash.slice(0, 12)]),
+          answer.versions.map((v) => [
+            String(v.version),
+            v.active ? '*' : '',
+            v.publishedAt,
+            v.hash.slice(0, 12),
+          ]),
         ),
       );
     },
@@ -187,9 +212,11 @@ function registerCatalogCommands(program: Command, io: CliIo): void {
       .argument('<version>', 'catalog version number', flags.catalogVersion),
   ).action(async (version: number, options: ApiCommandOptions) => {
     const client = await connect(options, io);
-    const answer = await client.call('POST', `/v1/catalog/versions/${version}/activate`).catch((error: unknown) => {
-      throw asFlagError(error, { version: '<version>' });
-    });
+    const answer = await client
+      .call('POST', `/v1/catalog/versions/${version}/activate`)
+      .catch((error: unknown) => {
+        throw asFlagError(error, { version: '<version>' });
+      });
     if (options.json === true) printJson(io, answer);
     else io.stdout(`catalog version ${version} is active\n`);
   });

@@ -31,7 +31,11 @@ function printUsage(io: CliIo, report: UsageReport): void {
   io.stdout(
     formatTable(
       ['WINDOW', ...report.groupBy.map((name) => name.toUpperCase()), 'VALUE'],
-      report.rows.map((row) => [row.windowStart, ...report.groupBy.map((name) => row.group[name] || '""'), row.value]),
+      report.rows.map((row) => [
+        row.windowStart,
+        ...report.groupBy.map((name) => row.group[name] || '""'),
+        row.value,
+      ]),
     ),
   );
   io.stdout(`total ${report.total} ${report.unit}\n`);
@@ -64,7 +68,11 @@ export function registerReadCommands(program: Command, io: CliIo): void {
       .description("a tenant's usage of one meter, per hour or day, optionally grouped")
       .argument('<tenant>', 'tenant id', flags.tenantId)
       .requiredOption('--meter <key>', 'meter key')
-      .option('--from <time>', 'start, RFC 3339 or YYYY-MM-DD (default: 24 h or 30 days before --to)', flags.queryTime)
+      .option(
+        '--from <time>',
+        'start, RFC 3339 or YYYY-MM-DD (default: 24 h or 30 days before --to)',
+        flags.queryTime,
+      )
       .option('--to <time>', 'end, exclusive (default: the end of the current hour)', flags.queryTime)
       .option('--group-by <dims>', 'comma-separated dimensions of the meter', flags.dimensionList)
       .option('--window-size <size>', 'HOUR (default) or DAY', flags.windowSize),
@@ -102,10 +110,26 @@ export function registerReadCommands(program: Command, io: CliIo): void {
     io.stdout(`${view.tenant} on plan ${view.plan}, as of ${view.asOf}\n`);
     io.stdout(
       formatTable(
-        ['ENTITLEMENT', 'SCOPE', 'PERIOD', 'USED', 'LIMIT', 'REMAINING', 'OVERAGE', 'REJECTED', 'MODE', 'STATE', 'THRESHOLDS'],
+        [
+          'ENTITLEMENT',
+          'SCOPE',
+          'PERIOD',
+          'USED',
+          'LIMIT',
+          'REMAINING',
+          'OVERAGE',
+          'REJECTED',
+          'MODE',
+          'STATE',
+          'THRESHOLDS',
+        ],
         view.entitlements.map((e) => [
           e.entitlement,
-          e.scope === undefined ? '-' : Object.keys(e.scope).length === 0 ? '(none yet)' : formatPairs(e.scope),
+          e.scope === undefined
+            ? '-'
+            : Object.keys(e.scope).length === 0
+              ? '(none yet)'
+              : formatPairs(e.scope),
           `${e.period.kind} ${e.period.start.slice(0, 10)}`,
           e.used,
           e.limit,
@@ -140,7 +164,12 @@ export function registerReadCommands(program: Command, io: CliIo): void {
         },
       })
       .catch((error: unknown) => {
-        throw asFlagError(error, { tenant: '--tenant', reason: '--reason', limit: '--limit', cursor: '--cursor' });
+        throw asFlagError(error, {
+          tenant: '--tenant',
+          reason: '--reason',
+          limit: '--limit',
+          cursor: '--cursor',
+        });
       })) as QuarantineAnswer;
     if (options.json === true) {
       printJson(io, answer);
@@ -149,7 +178,14 @@ export function registerReadCommands(program: Command, io: CliIo): void {
     io.stdout(
       formatTable(
         ['RECEIVED', 'TENANT', 'REASON', 'FIELD', 'EVENT ID', 'MESSAGE'],
-        answer.entries.map((e) => [e.receivedAt, e.tenant, e.reason, e.field ?? '-', e.eventId ?? '-', e.message]),
+        answer.entries.map((e) => [
+          e.receivedAt,
+          e.tenant,
+          e.reason,
+          e.field ?? '-',
+          e.eventId ?? '-',
+          e.message,
+        ]),
       ),
     );
     if (answer.nextCursor !== undefined) io.stdout(`more: --cursor ${answer.nextCursor}\n`);

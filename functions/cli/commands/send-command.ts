@@ -36,9 +36,16 @@ export function registerSendCommand(program: Command, io: CliIo): void {
     .command('send')
     .description('validate usage events (JSON, JSON array or NDJSON) and put them on the stream')
     .argument('[file]', 'file to read, or - for stdin (default: stdin)')
-    .option('--partition-key-salt <n>', "spread each tenant's records over n partition keys tenant#0..n-1", partitionKeySalt)
+    .option(
+      '--partition-key-salt <n>',
+      "spread each tenant's records over n partition keys tenant#0..n-1",
+      partitionKeySalt,
+    )
     .option('--skip-invalid', 'send the valid events even if some are invalid')
-    .option('--kinesis-endpoint <url>', 'Kinesis endpoint (default: $TOLLGATE_KINESIS_ENDPOINT, else the local runtime; none on AWS)')
+    .option(
+      '--kinesis-endpoint <url>',
+      'Kinesis endpoint (default: $TOLLGATE_KINESIS_ENDPOINT, else the local runtime; none on AWS)',
+    )
     .option('--stream <name>', 'stream name or ARN (default: $TOLLGATE_STREAM, else the local runtime)')
     .option('--region <region>', 'AWS region (default: $AWS_REGION)')
     .option('--json', 'print a JSON report')
@@ -71,8 +78,14 @@ export function registerSendCommand(program: Command, io: CliIo): void {
       }
       const stream = await resolveStreamConnection(options, io);
       const records = packRecords(sendable, salt);
-      const client = io.kinesis({ region: stream.region, ...(stream.endpoint === undefined ? {} : { endpoint: stream.endpoint }) });
-      const report = await putRecordsWithRetry(client, records, { stream: stream.streamName, sleep: io.sleep });
+      const client = io.kinesis({
+        region: stream.region,
+        ...(stream.endpoint === undefined ? {} : { endpoint: stream.endpoint }),
+      });
+      const report = await putRecordsWithRetry(client, records, {
+        stream: stream.streamName,
+        sleep: io.sleep,
+      });
       if (options.json === true) {
         printJson(io, { sent: report.failed === 0, stream: stream.streamName, ...report, invalid });
       } else {

@@ -5,16 +5,21 @@ import { formatTable } from '../format-table.js';
 import { readStatusFile, statusFilePath } from '../status-file.js';
 import { printJson } from './command-support.js';
 
-type Health = { readonly ok: true; readonly catalogVersion: number | null } | { readonly ok: false; readonly error: string };
+type Health =
+  | { readonly ok: true; readonly catalogVersion: number | null }
+  | { readonly ok: false; readonly error: string };
 
 async function probeHealth(apiUrl: string, io: CliIo): Promise<Health> {
   try {
-    const response = await io.fetch(`${apiUrl.replace(/\/+$/, '')}/v1/health`, { signal: AbortSignal.timeout(3_000) });
+    const response = await io.fetch(`${apiUrl.replace(/\/+$/, '')}/v1/health`, {
+      signal: AbortSignal.timeout(3_000),
+    });
     if (!response.ok) return { ok: false, error: `HTTP ${response.status}` };
     const body = (await response.json()) as { catalogVersion?: unknown };
     return { ok: true, catalogVersion: typeof body.catalogVersion === 'number' ? body.catalogVersion : null };
   } catch (error) {
-    const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
+    const detail =
+      error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
     return { ok: false, error: detail };
   }
 }
@@ -34,7 +39,9 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
         );
       }
       const health: Health =
-        status.apiUrl === undefined ? { ok: false, error: 'no apiUrl in the status file' } : await probeHealth(status.apiUrl, io);
+        status.apiUrl === undefined
+          ? { ok: false, error: 'no apiUrl in the status file' }
+          : await probeHealth(status.apiUrl, io);
       const summary = {
         apiUrl: status.apiUrl ?? null,
         kinesisEndpoint: status.kinesisEndpoint ?? null,

@@ -14,6 +14,8 @@ import { closeAwsClients, createDynamoDbClient } from '../../adapters/aws-client
 import { LocalRuntimeError } from '../local-runtime-error.js';
 import { EmulatorProcess, type LocalEmulator, startOnFreePort } from './emulator-process.js';
 
+export type { LocalEmulator } from './emulator-process.js';
+
 export interface DynamoDbLocalOptions {
   /** Persist tables under `<dataDir>/dynamodb`; in memory when absent. */
   readonly dataDir?: string;
@@ -71,7 +73,7 @@ async function launch(
   try {
     const probe = createDynamoDbClient({ endpoint, region: PROBE_REGION, maxAttempts: 1 });
     await child.waitUntilReady(
-      () => probe.send(new ListTablesCommand({ Limit: 1 })),
+      (signal) => probe.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: signal }),
       options.startTimeoutMs ?? 60_000,
     );
   } catch (error) {

@@ -80,18 +80,15 @@ export class EmulatorProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.exit = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
+      const ended = (note: string) => {
         this.exited = true;
-        this.capture(`\n[${this.name} exited: ${signal ?? `code ${code}`}]\n`);
+        this.capture(`\n[${this.name} ${note}]\n`);
         liveProcesses.delete(this);
         resolve();
-      });
-    });
-    this.child.once('error', (error) => {
-      // spawn failures (e.g. ENOENT) emit 'error' and may never emit 'exit'.
-      this.exited = true;
-      this.capture(`\n[${this.name} could not be started: ${error.message}]\n`);
-      liveProcesses.delete(this);
+      };
+      this.child.once('exit', (code, signal) => ended(`exited: ${signal ?? `code ${code}`}`));
+      // Spawn failures (e.g. ENOENT) emit 'error' and may never emit 'exit'.
+      this.child.once('error', (error) => ended(`could not be started: ${error.message}`));
     });
     this.child.stdout?.on('data', (chunk: Buffer) => this.capture(chunk.toString('utf8')));
     this.child.stderr?.on('data', (chunk: Buffer) => this.capture(chunk.toString('utf8')));
@@ -115,23 +112,37 @@ export class EmulatorProcess {
   }
 
   /**
-   * Polls `probe` until it succeeds. Rejects when the process exits first or the deadline passes,
-   * with the emulator's output in the message.
+   * Polls `probe` (each attempt aborted after 2 s) until it succeeds. Rejects when the process
+   * exits first or the deadline passes, with the emulator's output in the message.
    */
-  async waitUntilReady(probe: () => Promise<unknown>, timeoutMs: number): Promise<void> {
+  async waitUntilReady(probe: (signal: AbortSignal) => Promise<unknown>, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const exited = this.exit.then(() => {
+      throw new LocalRuntimeError(
+        isPortClash(this.output()) ? 'port_in_use' : 'emulator_exited',
+        `${this.name} exited before it was ready. Its output:\n${this.output()}`,
+      );
+    });
+    exited.catch(() => undefined);
     let lastError: unknown;
     while (Date.now() < deadline) {
       if (this.exited) {
+        await exited;
+      }
+      if (isPortClash(this.output())) {
+        // DynamoDB Local stays up after failing to bind, so do not wait for an exit.
         throw new LocalRuntimeError(
-          'emulator_exited',
-          `${this.name} exited before it was ready. Its output:\n${this.output()}`,
+          'port_in_use',
+          `${this.name} could not bind its port. Its output:\n${this.output()}`,
         );
       }
       try {
-        await probe();
+        await Promise.race([probe(AbortSignal.timeout(2_000)), exited]);
         return;
       } catch (error) {
+        if (error instanceof LocalRuntimeError) {
+          throw error;
+        }
         lastError = error;
       }
       await sleep(100);
@@ -208,13 +219,7 @@ export async function startOnFreePort<T>(start: (port: number) => Promise<T>, at
       return await start(port);
     } catch (error) {
       lastError = error;
-      if (
-        !(
-          error instanceof LocalRuntimeError &&
-          error.code === 'emulator_exited' &&
-          isPortClash(error.message)
-        )
-      ) {
+      if (!(error instanceof LocalRuntimeError && error.code === 'port_in_use')) {
         throw error;
       }
     }
@@ -223,7 +228,7 @@ export async function startOnFreePort<T>(start: (port: number) => Promise<T>, at
 }
 
 function isPortClash(output: string): boolean {
-  return /EADDRINUSE|BindException|Address already in use/i.test(output);
+  return /EADDRINUSE|BindException|Address already in use|Failed to bind/i.test(output);
 }
 
 function describe(error: unknown): string {

@@ -16,6 +16,8 @@ import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { closeAwsClients, createKinesisClient } from '../../adapters/aws-clients.js';
 import { EmulatorProcess, findFreePort, type LocalEmulator, startOnFreePort } from './emulator-process.js';
 
+export type { LocalEmulator } from './emulator-process.js';
+
 export interface KinesisLocalOptions {
   /** Persist streams under `<dataDir>/kinesis`; in memory when absent. */
   readonly dataDir?: string;
@@ -97,7 +99,7 @@ async function launch(
   try {
     const probe = createKinesisClient({ endpoint, region, maxAttempts: 1 });
     await child.waitUntilReady(
-      () => probe.send(new ListStreamsCommand({ Limit: 1 })),
+      (signal) => probe.send(new ListStreamsCommand({ Limit: 1 }), { abortSignal: signal }),
       options.startTimeoutMs ?? 60_000,
     );
   } catch (error) {

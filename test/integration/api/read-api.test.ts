@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type AttributeValue, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileBlobStore } from '../../../functions/adapters/blob/file-blob-store.js';
-import { DynamoDbConfigStore } from '../../../functions/adapters/dynamodb/dynamodb-config-store.js';
+import type { DynamoDbConfigStore } from '../../../functions/adapters/dynamodb/dynamodb-config-store.js';
 import { DynamoDbQuarantineReader } from '../../../functions/adapters/dynamodb/dynamodb-quarantine-reader.js';
 import { DynamoDbQuarantineStore } from '../../../functions/adapters/dynamodb/dynamodb-quarantine-store.js';
 import { DynamoDbUsageReader } from '../../../functions/adapters/dynamodb/dynamodb-usage-reader.js';
@@ -31,12 +31,17 @@ function apiDeps(stack: TestStack, config: DynamoDbConfigStore): ApiDeps {
   };
 }
 
-async function call(server: ApiServer, path: string, init: { token?: string; method?: string; body?: unknown } = {}) {
+async function call(
+  server: ApiServer,
+  path: string,
+  init: { token?: string; method?: string; body?: unknown } = {},
+) {
   const response = await fetch(`${server.url}${path}`, {
     method: init.method ?? 'GET',
     headers: { authorization: `Bearer ${init.token ?? ADMIN}` },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });
+  // biome-ignore lint/suspicious/noExplicitAny: the answers' shapes are what the assertions check
   return { status: response.status, json: (await response.json()) as any };
 }
 
@@ -59,7 +64,7 @@ function rollupItem(
     rollup: { S: rollupId },
     windowStart: { S: windowStart },
     group: { M: Object.fromEntries(Object.entries(group).map(([k, v]) => [k, { S: v }])) },
-    'h_shardId-000000000000_initech': { S: '0'.repeat(63) + '1' },
+    'h_shardId-000000000000_initech': { S: `${'0'.repeat(63)}1` },
     ...attributes,
   };
 }
@@ -102,21 +107,56 @@ describe('the read API on DynamoDB Local', () => {
     env = await createMeteringEnv();
     server = await startApiServer({ port: 0, deps: apiDeps(env.stack, env.deps.config) });
     const items = [
-      rollupItem('initech', TOKENS, '2026-11-28T23:00:00.000Z', { model: 'o3', workspace: 'w2' }, { m_input_tokens: { N: '7' } }),
-      rollupItem('initech', TOKENS, H20, { model: 'gpt-4o', workspace: 'w1' }, { m_input_tokens: { N: '600' }, m_output_tokens: { N: '60' } }),
-      rollupItem('initech', TOKENS, H21, { model: 'gpt-4o', workspace: 'w1' }, { m_input_tokens: { N: '400.5' } }),
+      rollupItem(
+        'initech',
+        TOKENS,
+        '2026-11-28T23:00:00.000Z',
+        { model: 'o3', workspace: 'w2' },
+        { m_input_tokens: { N: '7' } },
+      ),
+      rollupItem(
+        'initech',
+        TOKENS,
+        H20,
+        { model: 'gpt-4o', workspace: 'w1' },
+        { m_input_tokens: { N: '600' }, m_output_tokens: { N: '60' } },
+      ),
+      rollupItem(
+        'initech',
+        TOKENS,
+        H21,
+        { model: 'gpt-4o', workspace: 'w1' },
+        { m_input_tokens: { N: '400.5' } },
+      ),
       rollupItem('initech', TOKENS, H21, { model: 'o3', workspace: 'w2' }, { m_input_tokens: { N: '250' } }),
       rollupItem('initech', 'llm.completion|', H20, {}, { u_agents: { SS: ['a1', 'a2'] } }),
       rollupItem('initech', 'llm.completion|', H21, {}, { u_agents: { SS: ['a2', 'a3'] } }),
       rollupItem('initech', 'storage.snapshot||peak_gb', H20, {}, { m_peak_gb: { N: '10' } }),
       rollupItem('initech', 'storage.snapshot||peak_gb', H21, {}, { m_peak_gb: { N: '12.5' } }),
-      rollupItem('initech', 'storage.snapshot||last_gb', H20, {}, { m_last_gb: { N: '9' }, t_last_gb: { S: '2026-11-29T20:59:00Z' } }),
-      rollupItem('initech', 'storage.snapshot||last_gb', H21, {}, { m_last_gb: { N: '4' }, t_last_gb: { S: '2026-11-29T21:01:00Z' } }),
-      entitlementItem('initech', 'daily-ws-input', DAY, '2026-11-30T00:00:00.000Z', 'w1', { used: '1000', rejected: '0.5', emitted: ['80', '100'] }),
+      rollupItem(
+        'initech',
+        'storage.snapshot||last_gb',
+        H20,
+        {},
+        { m_last_gb: { N: '9' }, t_last_gb: { S: '2026-11-29T20:59:00Z' } },
+      ),
+      rollupItem(
+        'initech',
+        'storage.snapshot||last_gb',
+        H21,
+        {},
+        { m_last_gb: { N: '4' }, t_last_gb: { S: '2026-11-29T21:01:00Z' } },
+      ),
+      entitlementItem('initech', 'daily-ws-input', DAY, '2026-11-30T00:00:00.000Z', 'w1', {
+        used: '1000',
+        rejected: '0.5',
+        emitted: ['80', '100'],
+      }),
       entitlementItem('initech', 'daily-ws-input', DAY, '2026-11-30T00:00:00.000Z', 'w2', { used: '250' }),
       entitlementItem('initech', 'daily-ws-input', '2026-11-28T00:00:00.000Z', DAY, 'w2', { used: '7' }),
     ];
-    for (const Item of items) await env.stack.dynamodb.send(new PutItemCommand({ TableName: env.stack.tables.usage, Item }));
+    for (const Item of items)
+      await env.stack.dynamodb.send(new PutItemCommand({ TableName: env.stack.tables.usage, Item }));
   });
 
   afterAll(async () => {
@@ -124,7 +164,9 @@ describe('the read API on DynamoDB Local', () => {
     await env.dispose();
   });
 
-  const usageCases: Array<[query: string, total: string, rows: Array<[string, Record<string, string>, string]>]> = [
+  const usageCases: Array<
+    [query: string, total: string, rows: Array<[string, Record<string, string>, string]>]
+  > = [
     [
       'meter=input_tokens&from=2026-11-28&to=2026-11-30&windowSize=DAY&groupBy=workspace',
       '1257.5', // 7 + 600 + 400.5 + 250
@@ -164,7 +206,13 @@ describe('the read API on DynamoDB Local', () => {
     const { status, json } = await call(server, `/v1/tenants/initech/usage?${query}`);
     expect(status).toBe(200);
     expect(json.total).toBe(total);
-    expect(json.rows.map((r: { windowStart: string; group: object; value: string }) => [r.windowStart, r.group, r.value])).toEqual(rows);
+    expect(
+      json.rows.map((r: { windowStart: string; group: object; value: string }) => [
+        r.windowStart,
+        r.group,
+        r.value,
+      ]),
+    ).toEqual(rows);
   });
 
   it('answers the entitlements of a scoped plan, one entry per workspace this period', async () => {
@@ -187,27 +235,42 @@ describe('the read API on DynamoDB Local', () => {
   });
 
   it('lets a tenant token read its own tenant only', async () => {
-    const created = await call(server, '/v1/tenants/initech/tokens', { method: 'POST', body: { label: 'it' } });
+    const created = await call(server, '/v1/tenants/initech/tokens', {
+      method: 'POST',
+      body: { label: 'it' },
+    });
     expect(created.status).toBe(201);
     const token: string = created.json.token;
     expect((await call(server, '/v1/tenants/initech/usage?meter=agents', { token })).status).toBe(200);
     expect((await call(server, '/v1/tenants/acme/usage?meter=agents', { token })).status).toBe(403);
     expect((await call(server, '/v1/tenants/initech', { token })).status).toBe(403);
-    expect((await call(server, '/v1/tenants/initech/usage?meter=agents', { token: `${token}x` })).status).toBe(401);
+    expect(
+      (await call(server, '/v1/tenants/initech/usage?meter=agents', { token: `${token}x` })).status,
+    ).toBe(401);
   });
 
   it('manages tenants and catalog versions through the config table', async () => {
     expect((await call(server, '/v1/health')).json).toEqual({ status: 'ok', catalogVersion: 1 });
-    const put = await call(server, '/v1/tenants/newco', { method: 'PUT', body: { plan: 'capped', overrides: { 'monthly-input': { limit: '123.45' } } } });
+    const put = await call(server, '/v1/tenants/newco', {
+      method: 'PUT',
+      body: { plan: 'capped', overrides: { 'monthly-input': { limit: '123.45' } } },
+    });
     expect(put.status).toBe(201);
     const got = await call(server, '/v1/tenants/newco');
-    expect(got.json.entitlements).toEqual([expect.objectContaining({ key: 'monthly-input', limit: '123.45', overridden: true })]);
-    const renamed = { ...TEST_CATALOG, meters: TEST_CATALOG.meters.map((m) => (m.key === 'calls' ? { ...m, name: 'Inference calls' } : m)) };
+    expect(got.json.entitlements).toEqual([
+      expect.objectContaining({ key: 'monthly-input', limit: '123.45', overridden: true }),
+    ]);
+    const renamed = {
+      ...TEST_CATALOG,
+      meters: TEST_CATALOG.meters.map((m) => (m.key === 'calls' ? { ...m, name: 'Inference calls' } : m)),
+    };
     const published = await call(server, '/v1/catalog', { method: 'POST', body: catalogToDocument(renamed) });
     expect(published).toMatchObject({ status: 201, json: { version: 2, created: true } });
     expect((await call(server, '/v1/catalog/versions/1/activate', { method: 'POST' })).status).toBe(200);
     const versions = await call(server, '/v1/catalog/versions');
-    expect(versions.json.versions.map((v: { version: number; active: boolean }) => [v.version, v.active])).toEqual([
+    expect(
+      versions.json.versions.map((v: { version: number; active: boolean }) => [v.version, v.active]),
+    ).toEqual([
       [2, false],
       [1, true],
     ]);
@@ -219,17 +282,33 @@ describe('the read API on DynamoDB Local', () => {
       makeEvent({ subject: 'acme', data: { model: 'm', workspace: 'w', input_tokens: 3000, agent: 'y' } }),
     ];
     const stray = makeEvent({ subject: 'nobody' });
-    expect(await env.consume(kinesisEvent([kinesisRecord(events), kinesisRecord([stray])]))).toEqual({ batchItemFailures: [] });
+    expect(await env.consume(kinesisEvent([kinesisRecord(events), kinesisRecord([stray])]))).toEqual({
+      batchItemFailures: [],
+    });
 
-    const usage = await call(server, '/v1/tenants/acme/usage?meter=input_tokens&from=2026-11-29&to=2026-11-30&windowSize=DAY');
+    const usage = await call(
+      server,
+      '/v1/tenants/acme/usage?meter=input_tokens&from=2026-11-29&to=2026-11-30&windowSize=DAY',
+    );
     expect(usage.json.total).toBe('6000'); // 3000 + 3000
     const entitlements = await call(server, '/v1/tenants/acme/entitlements');
     expect(entitlements.json.entitlements).toEqual([
-      expect.objectContaining({ entitlement: 'monthly-input', used: '5000', overage: '1000', remaining: '0', blocked: false }),
+      expect.objectContaining({
+        entitlement: 'monthly-input',
+        used: '5000',
+        overage: '1000',
+        remaining: '0',
+        blocked: false,
+      }),
     ]);
     const quarantine = await call(server, '/v1/quarantine?tenant=nobody');
     expect(quarantine.json.entries).toEqual([
-      expect.objectContaining({ tenant: 'nobody', reason: 'unknown_tenant', eventId: stray.id, eventType: 'llm.completion' }),
+      expect.objectContaining({
+        tenant: 'nobody',
+        reason: 'unknown_tenant',
+        eventId: stray.id,
+        eventType: 'llm.completion',
+      }),
     ]);
     expect(JSON.parse(Buffer.from(quarantine.json.entries[0].bytes, 'base64').toString()).id).toBe(stray.id);
   });
@@ -240,7 +319,12 @@ describe('the quarantine reader on DynamoDB Local', () => {
   let reader: DynamoDbQuarantineReader;
   const entries: QuarantineEntry[] = [];
 
-  function entry(tenant: string, reason: 'invalid_json' | 'unknown_tenant', minute: number, bytes = 10): QuarantineEntry {
+  function entry(
+    tenant: string,
+    reason: 'invalid_json' | 'unknown_tenant',
+    minute: number,
+    bytes = 10,
+  ): QuarantineEntry {
     return {
       tenant,
       reason,
@@ -268,7 +352,9 @@ describe('the quarantine reader on DynamoDB Local', () => {
       entry('p2', 'unknown_tenant', 7),
     );
     const blobs = new FileBlobStore(join(await mkdtemp(join(tmpdir(), 'tollgate-q-')), 'blobs'));
-    const results = await new DynamoDbQuarantineStore(stack.dynamodb, stack.tables.quarantine, blobs).put(entries);
+    const results = await new DynamoDbQuarantineStore(stack.dynamodb, stack.tables.quarantine, blobs).put(
+      entries,
+    );
     expect(results.every((r) => r.ok)).toBe(true);
   });
 
@@ -276,7 +362,10 @@ describe('the quarantine reader on DynamoDB Local', () => {
     await stack.dispose();
   });
 
-  async function allPages(query: { tenant?: string; reason?: 'invalid_json' | 'unknown_tenant' }, limit: number) {
+  async function allPages(
+    query: { tenant?: string; reason?: 'invalid_json' | 'unknown_tenant' },
+    limit: number,
+  ) {
     const pages: string[][] = [];
     let cursor: string | undefined;
     do {
@@ -287,18 +376,30 @@ describe('the quarantine reader on DynamoDB Local', () => {
     return pages;
   }
 
-  const cases: Array<[name: string, query: { tenant?: string; reason?: 'invalid_json' | 'unknown_tenant' }, pages: string[][]]> = [
+  const cases: Array<
+    [name: string, query: { tenant?: string; reason?: 'invalid_json' | 'unknown_tenant' }, pages: string[][]]
+  > = [
     [
       'by tenant',
       { tenant: 'p1' },
-      [['unknown_tenant at 6', 'invalid_json at 4'], ['unknown_tenant at 3', 'invalid_json at 1']],
+      [
+        ['unknown_tenant at 6', 'invalid_json at 4'],
+        ['unknown_tenant at 3', 'invalid_json at 1'],
+      ],
     ],
     [
       'by reason, across tenants',
       { reason: 'unknown_tenant' },
-      [['unknown_tenant at 7', 'unknown_tenant at 6'], ['unknown_tenant at 3', 'unknown_tenant at 2']],
+      [
+        ['unknown_tenant at 7', 'unknown_tenant at 6'],
+        ['unknown_tenant at 3', 'unknown_tenant at 2'],
+      ],
     ],
-    ['by tenant and reason', { tenant: 'p1', reason: 'invalid_json' }, [['invalid_json at 4', 'invalid_json at 1']]],
+    [
+      'by tenant and reason',
+      { tenant: 'p1', reason: 'invalid_json' },
+      [['invalid_json at 4', 'invalid_json at 1']],
+    ],
     [
       'everything',
       {},
@@ -326,7 +427,9 @@ describe('the quarantine reader on DynamoDB Local', () => {
 
   it('refuses a cursor from another listing', async () => {
     const first = await reader.list({ tenant: 'p1', limit: 1 });
-    await expect(reader.list({ tenant: 'p2', limit: 1, cursor: first.nextCursor ?? '' })).rejects.toMatchObject({
+    await expect(
+      reader.list({ tenant: 'p2', limit: 1, cursor: first.nextCursor ?? '' }),
+    ).rejects.toMatchObject({
       code: 'invalid_cursor',
       field: 'cursor',
     });

@@ -5,7 +5,11 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKinesisClient } from '../../../functions/adapters/aws-clients.js';
 import { readLocalConfig } from '../../../functions/local/local-config.js';
-import { LOCAL_REGION, type LocalRuntime, startLocalRuntime } from '../../../functions/local/local-runtime.js';
+import {
+  LOCAL_REGION,
+  type LocalRuntime,
+  startLocalRuntime,
+} from '../../../functions/local/local-runtime.js';
 import { encodeRecord, makeEvent } from '../../factories/events.js';
 
 /**
@@ -14,7 +18,9 @@ import { encodeRecord, makeEvent } from '../../factories/events.js';
  */
 describe('the local runtime, end to end', () => {
   let runtime: LocalRuntime;
-  let api: (path: string, init?: RequestInit & { token?: string }) => Promise<{ status: number; body: any }>;
+  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of the API under test, checked by the assertions
+  type Json = any;
+  let api: (path: string, init?: RequestInit & { token?: string }) => Promise<{ status: number; body: Json }>;
 
   beforeAll(async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-e2e-'));
@@ -23,7 +29,10 @@ describe('the local runtime, end to end', () => {
     api = async (path, init = {}) => {
       const response = await fetch(`${runtime.status.apiUrl}${path}`, {
         ...init,
-        headers: { authorization: `Bearer ${init.token ?? runtime.status.adminToken}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${init.token ?? runtime.status.adminToken}`,
+          'content-type': 'application/json',
+        },
       });
       return { status: response.status, body: await response.json() };
     };
@@ -35,12 +44,39 @@ describe('the local runtime, end to end', () => {
   it('meters events put on the stream exactly once and answers for them through the API', async () => {
     const time = new Date(Date.now() - 60_000).toISOString();
     const events = [
-      makeEvent({ subject: 'acme', time, data: { model: 'gpt-4o', workspace: 'support', project: 'p', agent: 'a', input_tokens: 1200, output_tokens: 300 } }),
-      makeEvent({ subject: 'acme', time, data: { model: 'gpt-4o', workspace: 'research', project: 'p', agent: 'b', input_tokens: 800, output_tokens: 100 } }),
+      makeEvent({
+        subject: 'acme',
+        time,
+        data: {
+          model: 'gpt-4o',
+          workspace: 'support',
+          project: 'p',
+          agent: 'a',
+          input_tokens: 1200,
+          output_tokens: 300,
+        },
+      }),
+      makeEvent({
+        subject: 'acme',
+        time,
+        data: {
+          model: 'gpt-4o',
+          workspace: 'research',
+          project: 'p',
+          agent: 'b',
+          input_tokens: 800,
+          output_tokens: 100,
+        },
+      }),
     ];
     const kinesis = createKinesisClient({ endpoint: runtime.status.kinesisEndpoint, region: LOCAL_REGION });
     const put = (data: Uint8Array) =>
-      kinesis.send(new PutRecordsCommand({ StreamName: runtime.status.streamName, Records: [{ PartitionKey: 'acme', Data: data }] }));
+      kinesis.send(
+        new PutRecordsCommand({
+          StreamName: runtime.status.streamName,
+          Records: [{ PartitionKey: 'acme', Data: data }],
+        }),
+      );
     await put(encodeRecord(events));
     await put(encodeRecord(events[0]!)); // a producer's resend
     await put(encodeRecord(makeEvent({ subject: 'acme', time, type: 'llm.completions' }))); // a typo in the type
@@ -48,19 +84,23 @@ describe('the local runtime, end to end', () => {
 
     const from = new Date(Date.now() - 3 * 3_600_000).toISOString();
     const to = new Date(Date.now() + 3_600_000).toISOString();
-    const usage = await api(`/v1/tenants/acme/usage?meter=input_tokens&from=${from}&to=${to}&groupBy=workspace`);
+    const usage = await api(
+      `/v1/tenants/acme/usage?meter=input_tokens&from=${from}&to=${to}&groupBy=workspace`,
+    );
     expect(usage.status).toBe(200);
     // 1,200 + 800 = 2,000: the resend is not counted again
     expect(usage.body.total).toBe('2000');
-    expect(usage.body.rows.map((r: any) => [r.group.workspace, r.value]).sort()).toEqual([
+    expect(usage.body.rows.map((r: Json) => [r.group.workspace, r.value]).sort()).toEqual([
       ['research', '800'],
       ['support', '1200'],
     ]);
     const entitlements = await api('/v1/tenants/acme/entitlements');
-    const monthly = entitlements.body.entitlements.find((e: any) => e.entitlement === 'monthly-input-tokens');
+    const monthly = entitlements.body.entitlements.find(
+      (e: Json) => e.entitlement === 'monthly-input-tokens',
+    );
     expect(monthly).toMatchObject({ used: '2000', limit: '50000000', remaining: '49998000', blocked: false });
     const quarantine = await api('/v1/quarantine?tenant=acme');
-    expect(quarantine.body.items.map((q: any) => q.reason)).toEqual(['unmetered_type']);
+    expect(quarantine.body.entries.map((q: Json) => q.reason)).toEqual(['unmetered_type']);
   });
 
   it('lets a tenant token read its own tenant only', async () => {
@@ -73,7 +113,10 @@ describe('the local runtime, end to end', () => {
   });
 
   it('assigns a plan through the API, and rejects a bad one naming the field', async () => {
-    const ok = await api('/v1/tenants/newco', { method: 'PUT', body: JSON.stringify({ plan: 'starter', overrides: { 'monthly-input-tokens': { limit: '5000' } } }) });
+    const ok = await api('/v1/tenants/newco', {
+      method: 'PUT',
+      body: JSON.stringify({ plan: 'starter', overrides: { 'monthly-input-tokens': { limit: '5000' } } }),
+    });
     expect(ok.status).toBe(201);
     const bad = await api('/v1/tenants/newco', { method: 'PUT', body: JSON.stringify({ plan: 'platinum' }) });
     expect(bad.status).toBe(400);

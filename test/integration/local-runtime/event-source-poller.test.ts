@@ -4,11 +4,7 @@ import { join } from 'node:path';
 import { ListShardsCommand, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type CheckpointStore,
-  FileCheckpointStore,
-  InMemoryCheckpointStore,
-} from '../../../functions/local/checkpoint-store.js';
+import { FileCheckpointStore, InMemoryCheckpointStore } from '../../../functions/local/checkpoint-store.js';
 import {
   type EventSourcePoller,
   type EventSourcePollerOptions,
@@ -350,12 +346,13 @@ describe('the local event source poller', () => {
 
   it('resumes after the last committed record when restarted with the same checkpoint store', async () => {
     const target = await stack(2);
-    const store = new FileCheckpointStore(
-      join(await mkdtemp(join(tmpdir(), 'tollgate-checkpoints-')), 'consumer.json'),
-    );
+    const checkpointFile = join(await mkdtemp(join(tmpdir(), 'tollgate-checkpoints-')), 'consumer.json');
     const first = recordingHandler();
     const committed = await putTestRecords(target.kinesis, target.streamName, makeTestRecords(20));
-    const firstPoller = await startPoller(target, { handler: first.handler, checkpointStore: store });
+    const firstPoller = await startPoller(target, {
+      handler: first.handler,
+      checkpointStore: new FileCheckpointStore(checkpointFile),
+    });
     await firstPoller.drain(DRAIN);
     await firstPoller.stop();
     const whileStopped = await putTestRecords(
@@ -365,12 +362,9 @@ describe('the local event source poller', () => {
     );
 
     const second = recordingHandler();
-    const restartedStore: CheckpointStore = new FileCheckpointStore(
-      (store as unknown as { filePath: string }).filePath,
-    );
     const secondPoller = await startPoller(target, {
       handler: second.handler,
-      checkpointStore: restartedStore,
+      checkpointStore: new FileCheckpointStore(checkpointFile),
     });
     await secondPoller.drain(DRAIN);
 

@@ -1,13 +1,4 @@
 import { expect } from 'vitest';
-import type { Catalog } from '../../../shared/catalog/catalog.js';
-import { catalogHash } from '../../../shared/catalog/load-catalog.js';
-import type { TenantProfile } from '../../../shared/catalog/tenant-profile.js';
-import type {
-  QuarantineListQuery,
-  QuarantinePage,
-  QuarantineReader,
-} from '../../../shared/quarantine/quarantine-query.js';
-import type { EntitlementPeriodKey, EntitlementRow, RollupRow, UsageReader } from '../../../shared/usage/ports.js';
 import type {
   CatalogVersion,
   PublishResult,
@@ -16,6 +7,20 @@ import type {
 import type { ApiConfigStore, ApiDeps, ApiRequest, ApiResponse } from '../../../functions/api/api-types.js';
 import { sha256Hex } from '../../../functions/api/auth.js';
 import { handleApiRequest } from '../../../functions/api/handle-api-request.js';
+import type { Catalog } from '../../../shared/catalog/catalog.js';
+import { catalogHash } from '../../../shared/catalog/load-catalog.js';
+import type { TenantProfile } from '../../../shared/catalog/tenant-profile.js';
+import type {
+  QuarantineListQuery,
+  QuarantinePage,
+  QuarantineReader,
+} from '../../../shared/quarantine/quarantine-query.js';
+import type {
+  EntitlementPeriodKey,
+  EntitlementRow,
+  RollupRow,
+  UsageReader,
+} from '../../../shared/usage/ports.js';
 
 /** The config table in memory, with the semantics of `DynamoDbConfigStore`. */
 export class InMemoryConfigStore implements ApiConfigStore {
@@ -128,6 +133,7 @@ export interface CallOptions {
 }
 
 export interface TestResponse extends ApiResponse {
+  // biome-ignore lint/suspicious/noExplicitAny: the answers' shapes are what the assertions check
   readonly json: any;
 }
 
@@ -176,7 +182,11 @@ export function testApi(catalog: Catalog | undefined): TestApi {
 
 /** Asserts an error response: status, code, the field it names, and a message that starts with it. */
 export function expectError(response: TestResponse, status: number, code: string, field: string): void {
-  expect({ status: response.status, code: response.json.error?.code, field: response.json.error?.field }).toEqual({
+  expect({
+    status: response.status,
+    code: response.json.error?.code,
+    field: response.json.error?.field,
+  }).toEqual({
     status,
     code,
     field,

@@ -1,15 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { catalogToDocument, parseCatalog } from '../../../shared/catalog/load-catalog.js';
 import { sha256Hex } from '../../../functions/api/auth.js';
+import { catalogToDocument, parseCatalog } from '../../../shared/catalog/load-catalog.js';
 import { rollupRow, usageCatalog } from '../usage/usage-factory.js';
-import {
-  ACME_TOKEN,
-  ADMIN_TOKEN,
-  expectError,
-  GLOBEX_TOKEN,
-  type TestApi,
-  testApi,
-} from './api-fakes.js';
+import { ACME_TOKEN, ADMIN_TOKEN, expectError, GLOBEX_TOKEN, type TestApi, testApi } from './api-fakes.js';
 
 const catalog = usageCatalog.catalog;
 let api: TestApi;
@@ -136,7 +129,10 @@ describe('authentication and authorization', () => {
   });
 
   it('rejects a malformed Authorization header', async () => {
-    const response = await api.call('GET', '/v1/catalog', { token: null, headers: { authorization: 'Basic abc' } });
+    const response = await api.call('GET', '/v1/catalog', {
+      token: null,
+      headers: { authorization: 'Basic abc' },
+    });
     expectError(response, 401, 'invalid_token', 'authorization');
   });
 
@@ -149,7 +145,9 @@ describe('authentication and authorization', () => {
     api.usage.failWith = new Error('boom');
     await api.call('GET', '/v1/tenants/acme/usage', { token: ACME_TOKEN, query: { meter: 'calls' } });
     await api.call('GET', '/v1/catalog', { token: 'tg_t_wrong' });
-    const logged = JSON.stringify(api.logs, (_key, value) => (value instanceof Error ? value.message : value));
+    const logged = JSON.stringify(api.logs, (_key, value) =>
+      value instanceof Error ? value.message : value,
+    );
     expect(logged).not.toContain(ACME_TOKEN);
     expect(logged).not.toContain('tg_t_wrong');
     expect(logged).not.toContain(ADMIN_TOKEN);
@@ -178,7 +176,12 @@ describe('routing and bodies', () => {
   });
 
   it('answers 400 naming the body for invalid JSON and for a missing body', async () => {
-    expectError(await api.call('PUT', '/v1/tenants/acme', { rawBody: '{"plan":' }), 400, 'invalid_json', 'body');
+    expectError(
+      await api.call('PUT', '/v1/tenants/acme', { rawBody: '{"plan":' }),
+      400,
+      'invalid_json',
+      'body',
+    );
     expectError(await api.call('PUT', '/v1/tenants/acme'), 400, 'missing_body', 'body');
   });
 
@@ -200,7 +203,11 @@ describe('routing and bodies', () => {
 describe('tenants', () => {
   it('creates a tenant with 201, updates it with 200, and keeps limits exact', async () => {
     const created = await api.call('PUT', '/v1/tenants/initech', {
-      body: { plan: 'pro', overrides: { 'monthly-input-tokens': { limit: '2.5' } }, billingAnchor: '2026-01-31' },
+      body: {
+        plan: 'pro',
+        overrides: { 'monthly-input-tokens': { limit: '2.5' } },
+        billingAnchor: '2026-01-31',
+      },
     });
     expect(created.status).toBe(201);
     expect(created.json).toEqual({
@@ -218,8 +225,16 @@ describe('tenants', () => {
 
   const invalidBodies: Array<[name: string, body: unknown, field: string]> = [
     ['an unknown plan', { plan: 'platinum' }, 'plan'],
-    ['a negative override', { plan: 'pro', overrides: { 'monthly-input-tokens': { limit: -1 } } }, 'overrides.monthly-input-tokens.limit'],
-    ['an override of an entitlement the plan lacks', { plan: 'pro', overrides: { 'input-tokens': { limit: 1 } } }, 'overrides.input-tokens'],
+    [
+      'a negative override',
+      { plan: 'pro', overrides: { 'monthly-input-tokens': { limit: -1 } } },
+      'overrides.monthly-input-tokens.limit',
+    ],
+    [
+      'an override of an entitlement the plan lacks',
+      { plan: 'pro', overrides: { 'input-tokens': { limit: 1 } } },
+      'overrides.input-tokens',
+    ],
     ['a billing anchor that is not a date', { plan: 'pro', billingAnchor: '2026-02-30' }, 'billingAnchor'],
     ['an unknown property', { plan: 'pro', plna: 'x' }, 'plna'],
     ['no plan', {}, 'plan'],
@@ -233,14 +248,27 @@ describe('tenants', () => {
 
   it('answers 409 when no catalog is active', async () => {
     const empty = testApi(undefined);
-    expectError(await empty.call('PUT', '/v1/tenants/acme', { body: { plan: 'pro' } }), 409, 'no_active_catalog', 'catalog');
+    expectError(
+      await empty.call('PUT', '/v1/tenants/acme', { body: { plan: 'pro' } }),
+      409,
+      'no_active_catalog',
+      'catalog',
+    );
   });
 
   it('returns a profile with its effective entitlements', async () => {
-    await api.call('PUT', '/v1/tenants/acme', { body: { plan: 'pro', overrides: { 'daily-calls': { limit: 20 } } } });
+    await api.call('PUT', '/v1/tenants/acme', {
+      body: { plan: 'pro', overrides: { 'daily-calls': { limit: 20 } } },
+    });
     const response = await api.call('GET', '/v1/tenants/acme');
     expect(response.json.plan).toBe('pro');
-    expect(response.json.entitlements.map((e: { key: string; limit: string; overridden: boolean }) => [e.key, e.limit, e.overridden])).toEqual([
+    expect(
+      response.json.entitlements.map((e: { key: string; limit: string; overridden: boolean }) => [
+        e.key,
+        e.limit,
+        e.overridden,
+      ]),
+    ).toEqual([
       ['monthly-input-tokens', '1000', false],
       ['daily-calls', '20', true],
       ['workspace-daily-tokens', '500', false],
@@ -258,7 +286,11 @@ describe('tenants', () => {
     expect(response.status).toBe(201);
     const token: string = response.json.token;
     expect(token).toBe(`tg_t_${Buffer.alloc(32, 7).toString('base64url')}`);
-    expect(response.json).toMatchObject({ tenant: 'acme', label: 'ci', createdAt: '2026-11-30T12:34:00.000Z' });
+    expect(response.json).toMatchObject({
+      tenant: 'acme',
+      label: 'ci',
+      createdAt: '2026-11-30T12:34:00.000Z',
+    });
     expect(api.config.tokens.get(sha256Hex(token))).toEqual({
       role: 'tenant',
       tenant: 'acme',
@@ -271,7 +303,12 @@ describe('tenants', () => {
   });
 
   it('rejects a token request with an unknown property, naming it', async () => {
-    expectError(await api.call('POST', '/v1/tenants/acme/tokens', { body: { lable: 'x' } }), 400, 'invalid_token_request', 'lable');
+    expectError(
+      await api.call('POST', '/v1/tenants/acme/tokens', { body: { lable: 'x' } }),
+      400,
+      'invalid_token_request',
+      'lable',
+    );
   });
 });
 
@@ -291,8 +328,18 @@ describe('usage and entitlements', () => {
       meter: 'calls',
       total: '7', // 3 + 4
       rows: [
-        { windowStart: '2026-11-30T00:00:00.000Z', windowEnd: '2026-12-01T00:00:00.000Z', group: { model: 'a' }, value: '3' },
-        { windowStart: '2026-11-30T00:00:00.000Z', windowEnd: '2026-12-01T00:00:00.000Z', group: { model: 'b' }, value: '4' },
+        {
+          windowStart: '2026-11-30T00:00:00.000Z',
+          windowEnd: '2026-12-01T00:00:00.000Z',
+          group: { model: 'a' },
+          value: '3',
+        },
+        {
+          windowStart: '2026-11-30T00:00:00.000Z',
+          windowEnd: '2026-12-01T00:00:00.000Z',
+          group: { model: 'b' },
+          value: '4',
+        },
       ],
     });
     expect(api.usage.rollupCalls).toEqual([
@@ -327,7 +374,12 @@ describe('usage and entitlements', () => {
         ],
       ],
     ]);
-    expect(response.json.entitlements[1]).toMatchObject({ entitlement: 'daily-calls', limit: '10', used: '0', blocked: false });
+    expect(response.json.entitlements[1]).toMatchObject({
+      entitlement: 'daily-calls',
+      limit: '10',
+      used: '0',
+      blocked: false,
+    });
   });
 
   it("answers 409 naming plan when the tenant's plan left the catalog", async () => {
@@ -364,7 +416,9 @@ describe('quarantine', () => {
       entries: [expect.objectContaining({ reason: 'invalid_json', bytes: 'eyJ4', size: 3 })],
       nextCursor: 'abc',
     });
-    expect(api.quarantine.queries).toEqual([{ tenant: 'acme', reason: 'invalid_json', limit: 10, cursor: 'xyz' }]);
+    expect(api.quarantine.queries).toEqual([
+      { tenant: 'acme', reason: 'invalid_json', limit: 10, cursor: 'xyz' },
+    ]);
   });
 
   const badParams: Array<[Record<string, string>, string, string]> = [
@@ -407,7 +461,9 @@ describe('catalog', () => {
     expect(parseCatalog(active.json.document).meters[0]?.name).toBe('Prompt tokens');
 
     const versions = await api.call('GET', '/v1/catalog/versions');
-    expect(versions.json.versions.map((v: { version: number; active: boolean }) => [v.version, v.active])).toEqual([
+    expect(
+      versions.json.versions.map((v: { version: number; active: boolean }) => [v.version, v.active]),
+    ).toEqual([
       [2, true],
       [1, false],
     ]);
@@ -418,8 +474,18 @@ describe('catalog', () => {
   });
 
   it('answers 404 for an unknown version and 400 for a malformed one', async () => {
-    expectError(await api.call('POST', '/v1/catalog/versions/9/activate'), 404, 'unknown_catalog_version', 'version');
-    expectError(await api.call('POST', '/v1/catalog/versions/x1/activate'), 400, 'invalid_version', 'version');
+    expectError(
+      await api.call('POST', '/v1/catalog/versions/9/activate'),
+      404,
+      'unknown_catalog_version',
+      'version',
+    );
+    expectError(
+      await api.call('POST', '/v1/catalog/versions/x1/activate'),
+      400,
+      'invalid_version',
+      'version',
+    );
   });
 
   it('answers 404 for GET /v1/catalog before any catalog is published', async () => {

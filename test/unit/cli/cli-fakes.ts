@@ -35,7 +35,8 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
       headers: { ...(init?.headers as Record<string, string> | undefined) },
       ...(init?.body === undefined ? {} : { body: JSON.parse(String(init.body)) }),
     });
-    if (options.api === undefined) throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') });
+    if (options.api === undefined)
+      throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') });
     const [status, body] = options.api(method, url);
     return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   };
@@ -50,7 +51,9 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
     readFile: async (path) => {
       const text = files[path];
       if (text === undefined) {
-        throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+        throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), {
+          code: 'ENOENT',
+        });
       }
       return text;
     },
@@ -65,7 +68,10 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
   };
 }
 
-export async function run(argv: string[], io: FakeIo): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function run(
+  argv: string[],
+  io: FakeIo,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const code = await runCli(argv, io);
   return { code, stdout: io.out.join(''), stderr: io.err.join('') };
 }
@@ -79,7 +85,11 @@ export const LOCAL_STATUS = JSON.stringify({
 });
 
 /** A valid event for `subject`, with `size`-ish padding in a dimension. */
-export function wireEvent(subject: string, id: string, data: Record<string, number | string> = { input_tokens: 10 }) {
+export function wireEvent(
+  subject: string,
+  id: string,
+  data: Record<string, number | string> = { input_tokens: 10 },
+) {
   return {
     specversion: '1.0',
     id,

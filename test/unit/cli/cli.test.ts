@@ -15,7 +15,7 @@ beforeEach(() => {
 
 describe('argument validation', () => {
   const cases: Array<[argv: string[], names: string]> = [
-    [['usage', 'acme'], "--meter"],
+    [['usage', 'acme'], '--meter'],
     [['usage', 'a b', '--meter', 'm'], "'tenant'"],
     [['usage', 'acme', '--meter', 'm', '--from', 'yesterday'], '--from'],
     [['usage', 'acme', '--meter', 'm', '--to', '2026-11-31'], '--to'],
@@ -62,7 +62,10 @@ describe('tollgate send', () => {
       '{"id": ',
       JSON.stringify({ ...wireEvent('acme', '4'), subject: undefined }),
     ].join('\n');
-    const result = await run(['send', 'events.ndjson'], fakeIo({ files: { ...status, 'events.ndjson': ndjson } }));
+    const result = await run(
+      ['send', 'events.ndjson'],
+      fakeIo({ files: { ...status, 'events.ndjson': ndjson } }),
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('line 3: not valid JSON');
     expect(result.stderr).toContain('event 2 (line 2): data.input_tokens: must not be negative');
@@ -72,14 +75,23 @@ describe('tollgate send', () => {
   });
 
   it('sends the valid events with --skip-invalid', async () => {
-    const events = [wireEvent('acme', '1'), wireEvent('acme', '2', { input_tokens: -1 }), wireEvent('globex', '3')];
+    const events = [
+      wireEvent('acme', '1'),
+      wireEvent('acme', '2', { input_tokens: -1 }),
+      wireEvent('globex', '3'),
+    ];
     const io = fakeIo({ files: status, stdin: JSON.stringify(events) });
     const result = await run(['send', '-', '--skip-invalid'], io);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('sent 2 events in 2 records');
     const input = kinesis.commandCalls(PutRecordsCommand)[0]?.args[0].input;
     expect(input?.StreamName).toBe('tollgate-usage-events');
-    expect(input?.Records?.map((r) => [r.PartitionKey, JSON.parse(Buffer.from(r.Data ?? []).toString()).map((e: { id: string }) => e.id)])).toEqual([
+    expect(
+      input?.Records?.map((r) => [
+        r.PartitionKey,
+        JSON.parse(Buffer.from(r.Data ?? []).toString()).map((e: { id: string }) => e.id),
+      ]),
+    ).toEqual([
       ['acme', ['1']],
       ['globex', ['3']],
     ]);
@@ -93,19 +105,31 @@ describe('tollgate send', () => {
     });
     const result = await run(['send', '--stream', 'from-flag', '--json'], io);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ sent: true, stream: 'from-flag', events: 1, records: 1, failed: 0 });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      sent: true,
+      stream: 'from-flag',
+      events: 1,
+      records: 1,
+      failed: 0,
+    });
     expect(kinesis.commandCalls(PutRecordsCommand)[0]?.args[0].input.StreamName).toBe('from-flag');
   });
 
   it('salts partition keys with --partition-key-salt', async () => {
-    const events = Array.from({ length: 3 }, (_, i) => wireEvent('acme', String(i), { input_tokens: 1, pad: 'x'.repeat(200) }));
+    const events = Array.from({ length: 3 }, (_, i) =>
+      wireEvent('acme', String(i), { input_tokens: 1, pad: 'x'.repeat(200) }),
+    );
     const io = fakeIo({ files: status, stdin: events.map((e) => JSON.stringify(e)).join('\n') });
     expect((await run(['send', '--partition-key-salt', '4'], io)).code).toBe(0);
-    expect(kinesis.commandCalls(PutRecordsCommand)[0]?.args[0].input.Records?.map((r) => r.PartitionKey)).toEqual(['acme#0']);
+    expect(
+      kinesis.commandCalls(PutRecordsCommand)[0]?.args[0].input.Records?.map((r) => r.PartitionKey),
+    ).toEqual(['acme#0']);
   });
 
   it('exits 1 when records stay refused after retries', async () => {
-    kinesis.on(PutRecordsCommand).resolves({ FailedRecordCount: 1, Records: [{ ErrorCode: 'InternalFailure' }] });
+    kinesis
+      .on(PutRecordsCommand)
+      .resolves({ FailedRecordCount: 1, Records: [{ ErrorCode: 'InternalFailure' }] });
     const io = fakeIo({ files: status, stdin: JSON.stringify(wireEvent('acme', '1')) });
     const result = await run(['send'], io);
     expect(result.code).toBe(1);
@@ -133,15 +157,38 @@ describe('API commands', () => {
     to: '2026-11-30T00:00:00.000Z',
     total: '1500.25',
     rows: [
-      { windowStart: '2026-11-29T00:00:00.000Z', windowEnd: '2026-11-30T00:00:00.000Z', group: { model: 'gpt-4o' }, value: '1500' },
-      { windowStart: '2026-11-29T00:00:00.000Z', windowEnd: '2026-11-30T00:00:00.000Z', group: { model: 'mini' }, value: '0.25' },
+      {
+        windowStart: '2026-11-29T00:00:00.000Z',
+        windowEnd: '2026-11-30T00:00:00.000Z',
+        group: { model: 'gpt-4o' },
+        value: '1500',
+      },
+      {
+        windowStart: '2026-11-29T00:00:00.000Z',
+        windowEnd: '2026-11-30T00:00:00.000Z',
+        group: { model: 'mini' },
+        value: '0.25',
+      },
     ],
   };
 
   it('prints usage as a table, using the local runtime from the status file', async () => {
     const io = fakeIo({ files: { '.tollgate/status.json': LOCAL_STATUS }, api: () => [200, usageAnswer] });
     const result = await run(
-      ['usage', 'acme', '--meter', 'input_tokens', '--from', '2026-11-29', '--to', '2026-11-30', '--group-by', 'model', '--window-size', 'day'],
+      [
+        'usage',
+        'acme',
+        '--meter',
+        'input_tokens',
+        '--from',
+        '2026-11-29',
+        '--to',
+        '2026-11-30',
+        '--group-by',
+        'model',
+        '--window-size',
+        'day',
+      ],
       io,
     );
     expect(result.code).toBe(0);
@@ -162,7 +209,10 @@ describe('API commands', () => {
   });
 
   it("prints the API's JSON with --json, with the token from the environment", async () => {
-    const io = fakeIo({ env: { TOLLGATE_API_URL: 'https://api.example.com/', TOLLGATE_TOKEN: 'tg_t_x' }, api: () => [200, usageAnswer] });
+    const io = fakeIo({
+      env: { TOLLGATE_API_URL: 'https://api.example.com/', TOLLGATE_TOKEN: 'tg_t_x' },
+      api: () => [200, usageAnswer],
+    });
     const result = await run(['usage', 'acme', '--meter', 'input_tokens', '--json'], io);
     expect(JSON.parse(result.stdout)).toEqual(usageAnswer);
     expect(io.requests[0]?.url.startsWith('https://api.example.com/v1/tenants/acme/usage?')).toBe(true);
@@ -172,7 +222,16 @@ describe('API commands', () => {
   it('turns an API error about a parameter into a usage error naming the flag', async () => {
     const io = fakeIo({
       files: { '.tollgate/status.json': LOCAL_STATUS },
-      api: () => [404, { error: { code: 'unknown_meter', message: 'meter: unknown meter "gpu" (meters: a, b)', field: 'meter' } }],
+      api: () => [
+        404,
+        {
+          error: {
+            code: 'unknown_meter',
+            message: 'meter: unknown meter "gpu" (meters: a, b)',
+            field: 'meter',
+          },
+        },
+      ],
     });
     const result = await run(['usage', 'acme', '--meter', 'gpu'], io);
     expect(result.code).toBe(2);
@@ -182,7 +241,16 @@ describe('API commands', () => {
   it('reports other API errors with their status and code (exit 1)', async () => {
     const io = fakeIo({
       files: { '.tollgate/status.json': LOCAL_STATUS },
-      api: () => [403, { error: { code: 'forbidden', message: 'tenant: this token may only read tenant "globex"', field: 'tenant' } }],
+      api: () => [
+        403,
+        {
+          error: {
+            code: 'forbidden',
+            message: 'tenant: this token may only read tenant "globex"',
+            field: 'tenant',
+          },
+        },
+      ],
     });
     const result = await run(['entitlements', 'acme'], io);
     expect(result.code).toBe(1);
@@ -190,7 +258,10 @@ describe('API commands', () => {
   });
 
   it('reports an unreachable API (exit 1)', async () => {
-    const result = await run(['catalog', 'list', '--api-url', 'http://127.0.0.1:9', '--token', 't'], fakeIo());
+    const result = await run(
+      ['catalog', 'list', '--api-url', 'http://127.0.0.1:9', '--token', 't'],
+      fakeIo(),
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach the API at http://127.0.0.1:9: connect ECONNREFUSED');
   });
@@ -198,16 +269,39 @@ describe('API commands', () => {
   it('sends tenants put with exact limit overrides and a billing anchor', async () => {
     const io = fakeIo({
       files: { '.tollgate/status.json': LOCAL_STATUS },
-      api: () => [201, { tenant: 'acme', plan: 'pro', status: 'active', overrides: { 'monthly-input-tokens': { limit: '2000000.5' } }, created: true }],
+      api: () => [
+        201,
+        {
+          tenant: 'acme',
+          plan: 'pro',
+          status: 'active',
+          overrides: { 'monthly-input-tokens': { limit: '2000000.5' } },
+          created: true,
+        },
+      ],
     });
     const result = await run(
-      ['tenants', 'put', 'acme', '--plan', 'pro', '--override', 'monthly-input-tokens=2000000.50', '--billing-anchor', '2026-01-31'],
+      [
+        'tenants',
+        'put',
+        'acme',
+        '--plan',
+        'pro',
+        '--override',
+        'monthly-input-tokens=2000000.50',
+        '--billing-anchor',
+        '2026-01-31',
+      ],
       io,
     );
     expect(result.code).toBe(0);
     expect(io.requests[0]).toMatchObject({
       method: 'PUT',
-      body: { plan: 'pro', overrides: { 'monthly-input-tokens': { limit: '2000000.5' } }, billingAnchor: '2026-01-31' },
+      body: {
+        plan: 'pro',
+        overrides: { 'monthly-input-tokens': { limit: '2000000.5' } },
+        billingAnchor: '2026-01-31',
+      },
     });
     expect(result.stdout).toContain('created tenant acme');
   });
@@ -216,7 +310,8 @@ describe('API commands', () => {
     const io = fakeIo({
       files: {
         '.tollgate/status.json': LOCAL_STATUS,
-        'config/catalog.yaml': 'schemaVersion: 1\nmeters:\n  - key: tokens\n    name: T\n    unit: t\n    eventType: llm.completion\n    aggregation: AVG\nplans: []\n',
+        'config/catalog.yaml':
+          'schemaVersion: 1\nmeters:\n  - key: tokens\n    name: T\n    unit: t\n    eventType: llm.completion\n    aggregation: AVG\nplans: []\n',
       },
       api: () => [201, {}],
     });
@@ -232,20 +327,33 @@ describe('API commands', () => {
         '.tollgate/status.json': LOCAL_STATUS,
         'my-catalog.json': JSON.stringify({
           schemaVersion: 1,
-          meters: [{ key: 'calls', name: 'Calls', unit: 'calls', eventType: 'inference.call', aggregation: 'COUNT' }],
-          plans: [{ key: 'free', name: 'Free', entitlements: [{ meter: 'calls', limit: 10, period: 'DAY', mode: 'hard' }] }],
+          meters: [
+            { key: 'calls', name: 'Calls', unit: 'calls', eventType: 'inference.call', aggregation: 'COUNT' },
+          ],
+          plans: [
+            {
+              key: 'free',
+              name: 'Free',
+              entitlements: [{ meter: 'calls', limit: 10, period: 'DAY', mode: 'hard' }],
+            },
+          ],
         }),
       },
       api: () => [201, { version: 3, hash: 'abcdef0123456789', created: true }],
     });
     const result = await run(['catalog', 'push', 'my-catalog.json'], io);
     expect(result.code).toBe(0);
-    expect(io.requests[0]?.body).toMatchObject({ plans: [{ entitlements: [{ key: 'calls', limit: '10', thresholds: [50, 80, 100] }] }] });
+    expect(io.requests[0]?.body).toMatchObject({
+      plans: [{ entitlements: [{ key: 'calls', limit: '10', thresholds: [50, 80, 100] }] }],
+    });
     expect(result.stdout).toBe('published catalog version 3 (sha256 abcdef012345); it is active\n');
   });
 
   it('prints a created token on stdout alone', async () => {
-    const io = fakeIo({ files: { '.tollgate/status.json': LOCAL_STATUS }, api: () => [201, { token: 'tg_t_abc', tenant: 'acme' }] });
+    const io = fakeIo({
+      files: { '.tollgate/status.json': LOCAL_STATUS },
+      api: () => [201, { token: 'tg_t_abc', tenant: 'acme' }],
+    });
     const result = await run(['tokens', 'create', 'acme', '--label', 'ci'], io);
     expect(result.stdout).toBe('tg_t_abc\n');
     expect(io.requests[0]?.body).toEqual({ label: 'ci' });
@@ -254,7 +362,10 @@ describe('API commands', () => {
 
 describe('tollgate status', () => {
   it('prints the endpoints, not the token, and whether the API answers', async () => {
-    const io = fakeIo({ files: { '.tollgate/status.json': LOCAL_STATUS }, api: () => [200, { status: 'ok', catalogVersion: 2 }] });
+    const io = fakeIo({
+      files: { '.tollgate/status.json': LOCAL_STATUS },
+      api: () => [200, { status: 'ok', catalogVersion: 2 }],
+    });
     const result = await run(['status'], io);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('apiUrl            http://127.0.0.1:4000');
@@ -271,7 +382,11 @@ describe('tollgate status', () => {
   });
 
   it('reads the status file under TOLLGATE_DATA_DIR', async () => {
-    const io = fakeIo({ env: { TOLLGATE_DATA_DIR: '/data' }, files: { '/data/status.json': LOCAL_STATUS }, api: () => [200, { status: 'ok', catalogVersion: null }] });
+    const io = fakeIo({
+      env: { TOLLGATE_DATA_DIR: '/data' },
+      files: { '/data/status.json': LOCAL_STATUS },
+      api: () => [200, { status: 'ok', catalogVersion: null }],
+    });
     expect((await run(['status'], io)).stdout).toContain('ok (catalog version none)');
   });
 });

@@ -5,10 +5,17 @@ import { putRecordsWithRetry } from '../../../functions/cli/put-records.js';
 import type { PackedRecord } from '../../../functions/cli/record-packing.js';
 
 const kinesis = mockClient(KinesisClient);
-const client = new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+const client = new KinesisClient({
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+});
 
 function records(n: number): PackedRecord[] {
-  return Array.from({ length: n }, (_, i) => ({ partitionKey: `t${i}`, data: Buffer.from(`[${i}]`), eventCount: i + 1 }));
+  return Array.from({ length: n }, (_, i) => ({
+    partitionKey: `t${i}`,
+    data: Buffer.from(`[${i}]`),
+    eventCount: i + 1,
+  }));
 }
 
 const ok = { SequenceNumber: '1', ShardId: 'shardId-000000000000' };
@@ -28,9 +35,13 @@ describe('putRecordsWithRetry', () => {
       stream: 'tollgate-usage-events',
       sleep: async (ms) => void sleeps.push(ms),
     });
-    const sent = kinesis.commandCalls(PutRecordsCommand).map((call) => call.args[0].input.Records?.map((r) => r.PartitionKey));
+    const sent = kinesis
+      .commandCalls(PutRecordsCommand)
+      .map((call) => call.args[0].input.Records?.map((r) => r.PartitionKey));
     expect(sent).toEqual([['t0', 't1', 't2', 't3'], ['t1', 't3'], ['t3']]);
-    expect(kinesis.commandCalls(PutRecordsCommand)[0]?.args[0].input.StreamName).toBe('tollgate-usage-events');
+    expect(kinesis.commandCalls(PutRecordsCommand)[0]?.args[0].input.StreamName).toBe(
+      'tollgate-usage-events',
+    );
     expect(sleeps).toEqual([100, 200]);
     expect(report).toEqual({
       records: 4,
@@ -53,7 +64,11 @@ describe('putRecordsWithRetry', () => {
     });
     expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(4);
     expect(sleeps).toEqual([100, 200, 400]);
-    expect(report).toMatchObject({ failed: 1, failedEvents: 1, failures: { ProvisionedThroughputExceededException: 1 } });
+    expect(report).toMatchObject({
+      failed: 1,
+      failedEvents: 1,
+      failures: { ProvisionedThroughputExceededException: 1 },
+    });
   });
 
   it('addresses a stream given by ARN with StreamARN', async () => {
@@ -64,10 +79,12 @@ describe('putRecordsWithRetry', () => {
   });
 
   it('stops with an error naming the stream when a request fails as a whole', async () => {
-    kinesis.on(PutRecordsCommand).rejects(new ResourceNotFoundException({ message: 'Stream nope not found', $metadata: {} }));
-    await expect(putRecordsWithRetry(client, records(1), { stream: 'nope', sleep: async () => {} })).rejects.toThrow(
-      /PutRecords to "nope" failed: ResourceNotFoundException/,
-    );
+    kinesis
+      .on(PutRecordsCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Stream nope not found', $metadata: {} }));
+    await expect(
+      putRecordsWithRetry(client, records(1), { stream: 'nope', sleep: async () => {} }),
+    ).rejects.toThrow(/PutRecords to "nope" failed: ResourceNotFoundException/);
   });
 
   it('splits more than 500 records into several requests', async () => {
@@ -76,7 +93,9 @@ describe('putRecordsWithRetry', () => {
       Records: input.Records.map(() => ok),
     }));
     const report = await putRecordsWithRetry(client, records(1_001), { stream: 's', sleep: async () => {} });
-    expect(kinesis.commandCalls(PutRecordsCommand).map((c) => c.args[0].input.Records?.length)).toEqual([500, 500, 1]);
+    expect(kinesis.commandCalls(PutRecordsCommand).map((c) => c.args[0].input.Records?.length)).toEqual([
+      500, 500, 1,
+    ]);
     expect(report.requests).toBe(3);
   });
 });

@@ -26,13 +26,20 @@ describe('packRecords', () => {
     expect(rest).toEqual([]);
     expect(record?.partitionKey).toBe('acme');
     expect(record?.eventCount).toBe(2);
-    expect(JSON.parse(Buffer.from(record?.data ?? []).toString()).map((e: { tag: number }) => e.tag)).toEqual([1, 2]);
+    expect(JSON.parse(Buffer.from(record?.data ?? []).toString()).map((e: { tag: number }) => e.tag)).toEqual(
+      [1, 2],
+    );
     expect(record?.data.byteLength).toBe(203); // "[" + 100 + "," + 100 + "]"
   });
 
   it('never mixes tenants in a record and keeps each tenant in input order', () => {
     const records = packRecords([eventOf('acme', 50, 1), eventOf('globex', 50, 2), eventOf('acme', 50, 3)]);
-    expect(records.map((r) => [r.partitionKey, JSON.parse(Buffer.from(r.data).toString()).map((e: { tag: number }) => e.tag)])).toEqual([
+    expect(
+      records.map((r) => [
+        r.partitionKey,
+        JSON.parse(Buffer.from(r.data).toString()).map((e: { tag: number }) => e.tag),
+      ]),
+    ).toEqual([
       ['acme', [1, 3]],
       ['globex', [2]],
     ]);
@@ -87,7 +94,11 @@ describe('batchRecords', () => {
 
   it('keeps records in order', () => {
     const records = Array.from({ length: 7 }, (_, i) => ({ ...record(MiB), eventCount: i }));
-    expect(batchRecords(records).flat().map((r) => r.eventCount)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(
+      batchRecords(records)
+        .flat()
+        .map((r) => r.eventCount),
+    ).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
   it('is empty for no records', () => {

@@ -37,7 +37,12 @@ describe('DynamoDbUsageReader', () => {
           },
         ],
       });
-    const rows = await reader.rollupRows('acme', 'llm.completion|model', '2026-11-29T00:00:00.000Z', '2026-11-30T00:00:00.000Z');
+    const rows = await reader.rollupRows(
+      'acme',
+      'llm.completion|model',
+      '2026-11-29T00:00:00.000Z',
+      '2026-11-30T00:00:00.000Z',
+    );
     const calls = dynamodb.commandCalls(QueryCommand);
     expect(calls).toHaveLength(2);
     expect(calls[0]?.args[0].input).toMatchObject({
@@ -96,7 +101,10 @@ describe('DynamoDbUsageReader', () => {
     expect(calls).toHaveLength(1); // duplicate periods are read once
     expect(calls[0]?.args[0].input).toMatchObject({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': { S: 'E#acme' }, ':prefix': { S: 'daily#2026-11-30T00:00:00.000Z#' } },
+      ExpressionAttributeValues: {
+        ':pk': { S: 'E#acme' },
+        ':prefix': { S: 'daily#2026-11-30T00:00:00.000Z#' },
+      },
     });
     expect(rows).toEqual([
       {

@@ -24,7 +24,14 @@ describe('entitlementsView', () => {
       name: 'a soft entitlement over its limit: used is the limit, the rest is overage',
       rows: [{ entitlement: 'monthly-input-tokens', periodStart: MONTH, used: '1000', overage: '250.5' }],
       key: 'monthly-input-tokens',
-      expected: { limit: '1000', used: '1000', remaining: '0', overage: '250.5', rejected: '0', blocked: false },
+      expected: {
+        limit: '1000',
+        used: '1000',
+        remaining: '0',
+        overage: '250.5',
+        rejected: '0',
+        blocked: false,
+      },
     },
     {
       name: 'a soft entitlement under its limit has the difference remaining',
@@ -64,7 +71,9 @@ describe('entitlementsView', () => {
     },
     {
       name: "counters of an earlier period are not this period's usage",
-      rows: [{ entitlement: 'daily-calls', meter: 'calls', mode: 'hard', periodStart: YESTERDAY, used: '10' }],
+      rows: [
+        { entitlement: 'daily-calls', meter: 'calls', mode: 'hard', periodStart: YESTERDAY, used: '10' },
+      ],
       key: 'daily-calls',
       expected: { used: '0', remaining: '10', blocked: false, thresholdsReached: [] },
     },
@@ -96,9 +105,20 @@ describe('entitlementsView', () => {
 
   it('gives a scoped entitlement one entry per scope value seen this period, by value', () => {
     const rows = [
-      { entitlement: 'workspace-daily-tokens', periodStart: DAY, scope: { workspace: 'w2' }, used: '500', rejected: '20' },
+      {
+        entitlement: 'workspace-daily-tokens',
+        periodStart: DAY,
+        scope: { workspace: 'w2' },
+        used: '500',
+        rejected: '20',
+      },
       { entitlement: 'workspace-daily-tokens', periodStart: DAY, scope: { workspace: 'w1' }, used: '120' },
-      { entitlement: 'workspace-daily-tokens', periodStart: YESTERDAY, scope: { workspace: 'w3' }, used: '1' },
+      {
+        entitlement: 'workspace-daily-tokens',
+        periodStart: YESTERDAY,
+        scope: { workspace: 'w3' },
+        used: '1',
+      },
     ].map((row) => entitlementRow({ ...row, mode: 'hard' }));
     const entries = byKey(entitlementsView(usageCatalog, profile(), rows, NOW), 'workspace-daily-tokens');
     expect(entries.map((e) => [e.scope, e.used, e.remaining, e.rejected, e.blocked])).toEqual([
@@ -114,12 +134,18 @@ describe('entitlementsView', () => {
 
   it("uses the tenant's billing anchor for BILLING_PERIOD (the 31st clamps to November's 30th)", () => {
     const tenant = profile({ plan: 'enterprise', billingAnchor: '2026-01-31' });
-    const rows = [entitlementRow({ entitlement: 'input-tokens', periodStart: '2026-11-30T00:00:00.000Z', used: '42' })];
+    const rows = [
+      entitlementRow({ entitlement: 'input-tokens', periodStart: '2026-11-30T00:00:00.000Z', used: '42' }),
+    ];
     const view = entitlementsView(usageCatalog, tenant, rows, NOW);
     expect(view.entitlements).toEqual([
       expect.objectContaining({
         entitlement: 'input-tokens',
-        period: { kind: 'BILLING_PERIOD', start: '2026-11-30T00:00:00.000Z', end: '2026-12-31T00:00:00.000Z' },
+        period: {
+          kind: 'BILLING_PERIOD',
+          start: '2026-11-30T00:00:00.000Z',
+          end: '2026-12-31T00:00:00.000Z',
+        },
         used: '42',
         remaining: '4958', // 5000 − 42
       }),

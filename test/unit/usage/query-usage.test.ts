@@ -73,7 +73,10 @@ describe('summarizeUsage', () => {
       rows: [
         rollupRow(H21, { group: { model: 'a', workspace: '' }, values: { m_input_tokens: '0.1' } }),
         rollupRow(H22, { group: { model: 'a', workspace: '' }, values: { m_input_tokens: '0.2' } }),
-        rollupRow(H23, { group: { model: 'a', workspace: '' }, values: { m_input_tokens: '999999999999999999.7' } }),
+        rollupRow(H23, {
+          group: { model: 'a', workspace: '' },
+          values: { m_input_tokens: '999999999999999999.7' },
+        }),
       ],
       total: '1000000000000000000', // 0.1 + 0.2 + 999999999999999999.7 = 10^18 exactly (floats give 0.30000000000000004)
       rows_: [['2026-11-29T00:00:00.000Z', {}, '1000000000000000000']],
@@ -210,27 +213,53 @@ describe('summarizeUsage', () => {
     const rows = Array.from({ length: MAX_USAGE_ROWS + 1 }, (_, i) =>
       rollupRow(new Date(start).toISOString(), { group: { model: `m${i}` }, values: { m_calls: '1' } }),
     );
-    expect(() => report({ meter: 'calls', from: '2026-01-01', to: '2026-01-02', groupBy: 'model' }, rows)).toThrow(
-      expect.objectContaining({ code: 'too_many_rows', field: 'windowSize' }),
-    );
+    expect(() =>
+      report({ meter: 'calls', from: '2026-01-01', to: '2026-01-02', groupBy: 'model' }, rows),
+    ).toThrow(expect.objectContaining({ code: 'too_many_rows', field: 'windowSize' }));
   });
 });
 
 describe('parseUsageQuery', () => {
-  const invalid: Array<[name: string, input: Omit<UsageQueryInput, 'tenant'>, code: string, field: string]> = [
-    ['no meter', { from: '2026-11-29' }, 'missing_parameter', 'meter'],
-    ['an unknown meter', { meter: 'gpu' }, 'unknown_meter', 'meter'],
-    ['from that is not a time', { meter: 'calls', from: 'yesterday' }, 'invalid_parameter', 'from'],
-    ['to without an offset', { meter: 'calls', from: '2026-11-29', to: '2026-11-30T10:00:00' }, 'invalid_parameter', 'to'],
-    ['to equal to from', { meter: 'calls', from: H21, to: H21 }, 'invalid_range', 'to'],
-    ['to before from', { meter: 'calls', from: H22, to: H21 }, 'invalid_range', 'to'],
-    ['from after the default to', { meter: 'calls', from: '2027-01-01' }, 'invalid_range', 'from'],
-    ['a range over 400 days', { meter: 'calls', from: '2025-01-01', to: '2026-02-06' }, 'range_too_large', 'from'],
-    ['an unknown window size', { meter: 'calls', windowSize: 'WEEK' }, 'invalid_parameter', 'windowSize'],
-    ['groupBy of a dimension the meter lacks', { meter: 'calls', groupBy: 'workspace' }, 'invalid_parameter', 'groupBy'],
-    ['groupBy listing a dimension twice', { meter: 'input_tokens', groupBy: 'model,model' }, 'invalid_parameter', 'groupBy'],
-    ['groupBy with an empty name', { meter: 'input_tokens', groupBy: 'model,' }, 'invalid_parameter', 'groupBy'],
-  ];
+  const invalid: Array<[name: string, input: Omit<UsageQueryInput, 'tenant'>, code: string, field: string]> =
+    [
+      ['no meter', { from: '2026-11-29' }, 'missing_parameter', 'meter'],
+      ['an unknown meter', { meter: 'gpu' }, 'unknown_meter', 'meter'],
+      ['from that is not a time', { meter: 'calls', from: 'yesterday' }, 'invalid_parameter', 'from'],
+      [
+        'to without an offset',
+        { meter: 'calls', from: '2026-11-29', to: '2026-11-30T10:00:00' },
+        'invalid_parameter',
+        'to',
+      ],
+      ['to equal to from', { meter: 'calls', from: H21, to: H21 }, 'invalid_range', 'to'],
+      ['to before from', { meter: 'calls', from: H22, to: H21 }, 'invalid_range', 'to'],
+      ['from after the default to', { meter: 'calls', from: '2027-01-01' }, 'invalid_range', 'from'],
+      [
+        'a range over 400 days',
+        { meter: 'calls', from: '2025-01-01', to: '2026-02-06' },
+        'range_too_large',
+        'from',
+      ],
+      ['an unknown window size', { meter: 'calls', windowSize: 'WEEK' }, 'invalid_parameter', 'windowSize'],
+      [
+        'groupBy of a dimension the meter lacks',
+        { meter: 'calls', groupBy: 'workspace' },
+        'invalid_parameter',
+        'groupBy',
+      ],
+      [
+        'groupBy listing a dimension twice',
+        { meter: 'input_tokens', groupBy: 'model,model' },
+        'invalid_parameter',
+        'groupBy',
+      ],
+      [
+        'groupBy with an empty name',
+        { meter: 'input_tokens', groupBy: 'model,' },
+        'invalid_parameter',
+        'groupBy',
+      ],
+    ];
 
   it.each(invalid)('rejects %s, naming the parameter', (_name, input, code, field) => {
     let caught: unknown;
@@ -246,7 +275,11 @@ describe('parseUsageQuery', () => {
 
   it('accepts exactly 400 days', () => {
     // 2025-01-01 + 400 days = 2026-02-05
-    const query = parseUsageQuery({ tenant: 'acme', meter: 'calls', from: '2025-01-01', to: '2026-02-05' }, usageCatalog, NOW);
+    const query = parseUsageQuery(
+      { tenant: 'acme', meter: 'calls', from: '2025-01-01', to: '2026-02-05' },
+      usageCatalog,
+      NOW,
+    );
     expect(query.toMs - query.fromMs).toBe(400 * 86_400_000);
   });
 

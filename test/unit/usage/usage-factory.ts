@@ -59,8 +59,21 @@ export const usageCatalog = compileCatalog(
         key: 'pro',
         name: 'Pro',
         entitlements: [
-          { key: 'monthly-input-tokens', meter: 'input_tokens', limit: '1000', period: 'MONTH', mode: 'soft' },
-          { key: 'daily-calls', meter: 'calls', limit: 10, period: 'DAY', mode: 'hard', thresholds: [80, 100] },
+          {
+            key: 'monthly-input-tokens',
+            meter: 'input_tokens',
+            limit: '1000',
+            period: 'MONTH',
+            mode: 'soft',
+          },
+          {
+            key: 'daily-calls',
+            meter: 'calls',
+            limit: 10,
+            period: 'DAY',
+            mode: 'hard',
+            thresholds: [80, 100],
+          },
           {
             key: 'workspace-daily-tokens',
             meter: 'input_tokens',
@@ -75,7 +88,13 @@ export const usageCatalog = compileCatalog(
         key: 'enterprise',
         name: 'Enterprise',
         entitlements: [
-          { key: 'input-tokens', meter: 'input_tokens', limit: '5000', period: 'BILLING_PERIOD', mode: 'soft' },
+          {
+            key: 'input-tokens',
+            meter: 'input_tokens',
+            limit: '5000',
+            period: 'BILLING_PERIOD',
+            mode: 'soft',
+          },
         ],
       },
     ],
