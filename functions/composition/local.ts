@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TableId } from '../../shared/tables/table-definitions.js';
 import { FileBlobStore } from '../adapters/blob/file-blob-store.js';
-import type { CapacityListener } from '../adapters/dynamodb/capacity.js';
 import { ConsoleThresholdPublisher } from '../adapters/local/console-threshold-publisher.js';
 import { meteringDeps } from './metering-deps.js';
 
@@ -13,7 +12,6 @@ export interface LocalMeteringOptions {
   readonly envelopeDedup: boolean;
   readonly print: (line: string) => void;
   readonly configCacheMs?: number;
-  readonly onCapacity?: CapacityListener;
 }
 
 /**
@@ -28,6 +26,5 @@ export function localMeteringDeps(options: LocalMeteringOptions) {
     thresholds: new ConsoleThresholdPublisher(join(options.dataDir, 'thresholds.jsonl'), options.print),
     envelopeDedup: options.envelopeDedup,
     configCacheMs: options.configCacheMs ?? 2_000,
-    ...(options.onCapacity === undefined ? {} : { onCapacity: options.onCapacity }),
   });
 }

@@ -2,7 +2,6 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { MeterBatchDeps } from '../../shared/metering/meter-batch.js';
 import type { ThresholdPublisher } from '../../shared/metering/ports.js';
 import type { BlobStore } from '../adapters/blob/blob-store.js';
-import type { CapacityListener } from '../adapters/dynamodb/capacity.js';
 import {
   CachedCatalogSource,
   CachedTenantDirectory,
@@ -24,22 +23,20 @@ export interface MeteringWiring {
   readonly thresholds: ThresholdPublisher;
   readonly envelopeDedup: boolean;
   readonly configCacheMs: number;
-  readonly onCapacity?: CapacityListener;
 }
 
 /** The consumer's adapters over DynamoDB, shared by both composition roots. */
 export function meteringDeps(wiring: MeteringWiring): MeterBatchDeps & { config: DynamoDbConfigStore } {
   const { dynamodb, tables } = wiring;
-  const onCapacity = wiring.onCapacity ?? (() => {});
   const config = new DynamoDbConfigStore(dynamodb, tables.config);
   const catalog = new CachedCatalogSource(config, wiring.configCacheMs);
   return {
     config,
     catalog,
     tenants: new CachedTenantDirectory(config, wiring.configCacheMs),
-    dedup: new DynamoDbDedupStore(dynamodb, tables.dedup, { onCapacity }),
-    counters: new DynamoDbUsageCounterStore(dynamodb, tables.usage, onCapacity),
-    quarantine: new DynamoDbQuarantineStore(dynamodb, tables.quarantine, wiring.blobs, onCapacity),
+    dedup: new DynamoDbDedupStore(dynamodb, tables.dedup),
+    counters: new DynamoDbUsageCounterStore(dynamodb, tables.usage),
+    quarantine: new DynamoDbQuarantineStore(dynamodb, tables.quarantine, wiring.blobs),
     thresholds: wiring.thresholds,
     envelopeDedup: wiring.envelopeDedup,
   };

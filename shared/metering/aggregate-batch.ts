@@ -5,7 +5,6 @@ import { hourWindow, periodWindow, toIso } from '../time/windows.js';
 import {
   entitlementPk,
   entitlementSk,
-  groupKeyOf,
   groupOf,
   isAdditive,
   rollupIdOf,
@@ -126,6 +125,21 @@ export function aggregateBatch(events: readonly CountableEvent[]): CounterTarget
   const hours = new Map<number, string>();
   const periods = new Map<string, { start: string; end: string }>();
   const groups = new Map<string, GroupOfEvent>();
+  const eventDeltas = new Map<string, RecordDelta>();
+  const encoded = new Map<string, string>();
+  const keyOf = (dimensions: readonly string[], values: Record<string, string>) => {
+    let key = '';
+    for (const name of dimensions) {
+      const value = values[name]!;
+      let text = encoded.get(value);
+      if (text === undefined) {
+        text = encodeURIComponent(value);
+        encoded.set(value, text);
+      }
+      key += key === '' ? `${name}=${text}` : `&${name}=${text}`;
+    }
+    return key;
+  };
   for (const countable of events) {
     const { event } = countable;
     const tenant = event.subject;
@@ -136,29 +150,35 @@ export function aggregateBatch(events: readonly CountableEvent[]): CounterTarget
       hours.set(hour, hourIso);
     }
     groups.clear();
+    eventDeltas.clear();
     for (const { meter, amount, distinct } of countable.contributions) {
       const plan = planOf(meter);
-      let group = groups.get(plan.dimensionsKey);
-      if (group === undefined) {
-        const values = groupOf(plan.dimensions, event.data);
-        group = { group: values, key: groupKeyOf(values) };
-        groups.set(plan.dimensionsKey, group);
+      // Meters of one rollup share its item: look the item up once per event.
+      let delta = eventDeltas.get(plan.rollupId);
+      if (delta === undefined) {
+        let group = groups.get(plan.dimensionsKey);
+        if (group === undefined) {
+          const values = groupOf(plan.dimensions, event.data);
+          group = { group: values, key: keyOf(plan.dimensions, values) };
+          groups.set(plan.dimensionsKey, group);
+        }
+        const sk = rollupSk(hourIso, group.key);
+        const id = `${tenant}\u0000${plan.rollupId}\u0000${sk}`;
+        let target = targets.get(id);
+        if (target === undefined) {
+          target = {
+            kind: 'rollup',
+            pk: rollupPk(tenant, plan.rollupId),
+            sk,
+            describe: { tenant, rollup: plan.rollupId, windowStart: hourIso, group: group.group },
+            deltas: new Map(),
+            ...(plan.compare === undefined ? {} : { compareMeter: plan.compare }),
+          };
+          targets.set(id, target);
+        }
+        delta = deltaFor(target, countable);
+        eventDeltas.set(plan.rollupId, delta);
       }
-      const sk = rollupSk(hourIso, group.key);
-      const id = `${tenant}\u0000${plan.rollupId}\u0000${sk}`;
-      let target = targets.get(id);
-      if (target === undefined) {
-        target = {
-          kind: 'rollup',
-          pk: rollupPk(tenant, plan.rollupId),
-          sk,
-          describe: { tenant, rollup: plan.rollupId, windowStart: hourIso, group: group.group },
-          deltas: new Map(),
-          ...(plan.compare === undefined ? {} : { compareMeter: plan.compare }),
-        };
-        targets.set(id, target);
-      }
-      const delta = deltaFor(target, countable);
       if (plan.additive) {
         if (distinct !== undefined) {
           let set = delta.sets.get(plan.uniqueAttribute);

@@ -7,7 +7,6 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { ClaimOutcome, ClaimRequest, DedupStore } from '../../../shared/metering/ports.js';
-import type { CapacityListener } from './capacity.js';
 
 /** PartiQL batches hold at most 25 statements; BatchGetItem at most 100 keys. */
 const STATEMENTS_PER_BATCH = 25;
@@ -25,7 +24,6 @@ const RETRYABLE = new Set([
 
 export interface DynamoDbDedupStoreOptions {
   readonly concurrency?: number;
-  readonly onCapacity?: CapacityListener;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -38,7 +36,6 @@ export interface DynamoDbDedupStoreOptions {
  */
 export class DynamoDbDedupStore implements DedupStore {
   readonly #concurrency: number;
-  readonly #onCapacity: CapacityListener;
   readonly #sleep: (ms: number) => Promise<void>;
 
   constructor(
@@ -47,7 +44,6 @@ export class DynamoDbDedupStore implements DedupStore {
     options: DynamoDbDedupStoreOptions = {},
   ) {
     this.#concurrency = options.concurrency ?? 8;
-    this.#onCapacity = options.onCapacity ?? (() => {});
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
@@ -89,14 +85,8 @@ export class DynamoDbDedupStore implements DedupStore {
       });
       let responses: BatchStatementResponse[];
       try {
-        const result = await this.client.send(
-          new BatchExecuteStatementCommand({ Statements: statements, ReturnConsumedCapacity: 'TOTAL' }),
-        );
+        const result = await this.client.send(new BatchExecuteStatementCommand({ Statements: statements }));
         responses = result.Responses ?? [];
-        const reported = result.ConsumedCapacity?.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-        // DynamoDB Local reports no capacity for PartiQL batches; AWS charges one unit per
-        // statement for items under 1 KB, refused or not.
-        this.#onCapacity('write', reported && reported > 0 ? reported : statements.length);
       } catch (error) {
         if (attempt >= MAX_RETRIES) {
           for (const i of todo) outcomes[i] = { status: 'failed', error };
@@ -144,17 +134,12 @@ export class DynamoDbDedupStore implements DedupStore {
                   ExpressionAttributeNames: { '#by': 'by' },
                 },
               },
-              ReturnConsumedCapacity: 'TOTAL',
             }),
           );
           for (const item of result.Responses?.[this.tableName] ?? []) {
             const index = byKey.get(item.pk?.S ?? '');
             if (index !== undefined) outcomes[index] = { status: 'held', by: item.by?.S ?? '' };
           }
-          this.#onCapacity(
-            'read',
-            result.ConsumedCapacity?.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0) ?? 0,
-          );
           keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
         } catch {
           // retried with backoff; after the last attempt the claim is reported as failed

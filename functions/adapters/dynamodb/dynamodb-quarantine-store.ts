@@ -6,7 +6,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { QuarantineEntry, QuarantineStore } from '../../../shared/metering/ports.js';
 import type { BlobStore } from '../blob/blob-store.js';
-import type { CapacityListener } from './capacity.js';
 
 /** Bytes up to this size stay in the item; larger ones go to the blob store. */
 export const INLINE_BYTES_LIMIT = 64 * 1024;
@@ -26,7 +25,6 @@ export class DynamoDbQuarantineStore implements QuarantineStore {
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly blobs: BlobStore,
-    private readonly onCapacity: CapacityListener = () => {},
   ) {}
 
   async put(entries: readonly QuarantineEntry[]): Promise<Array<{ ok: boolean; error?: unknown }>> {
@@ -86,14 +84,7 @@ export class DynamoDbQuarantineStore implements QuarantineStore {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
       try {
         const result = await this.client.send(
-          new BatchWriteItemCommand({
-            RequestItems: { [this.tableName]: todo },
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        );
-        this.onCapacity(
-          'write',
-          result.ConsumedCapacity?.reduce((s, c) => s + (c.CapacityUnits ?? 0), 0) ?? 0,
+          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: todo } }),
         );
         todo = result.UnprocessedItems?.[this.tableName] ?? [];
       } catch (error) {

@@ -13,7 +13,6 @@ import {
   scalarValue,
   snapshotOf,
 } from './attribute-values.js';
-import type { CapacityListener } from './capacity.js';
 
 /**
  * Counter items in the usage table. Marshals the domain's `CounterWrite` into one conditional
@@ -24,7 +23,6 @@ export class DynamoDbUsageCounterStore implements UsageCounterStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
-    private readonly onCapacity: CapacityListener = () => {},
   ) {}
 
   async write(write: CounterWrite): Promise<WriteOutcome> {
@@ -73,7 +71,6 @@ export class DynamoDbUsageCounterStore implements UsageCounterStore {
       ExpressionAttributeValues: x.values,
       ReturnValues: 'ALL_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      ReturnConsumedCapacity: 'TOTAL',
     };
     return this.#update(input);
   }
@@ -106,7 +103,6 @@ export class DynamoDbUsageCounterStore implements UsageCounterStore {
       ExpressionAttributeValues: x.values,
       ReturnValues: 'ALL_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      ReturnConsumedCapacity: 'TOTAL',
     });
   }
 
@@ -119,19 +115,15 @@ export class DynamoDbUsageCounterStore implements UsageCounterStore {
       UpdateExpression: `ADD ${x.name(EMITTED)} ${x.value({ NS: percents.map(String) })} REMOVE ${removes.join(', ')}`,
       ExpressionAttributeNames: x.names,
       ExpressionAttributeValues: x.values,
-      ReturnConsumedCapacity: 'TOTAL',
     });
   }
 
   async #update(input: UpdateItemCommandInput): Promise<WriteOutcome> {
     try {
       const result = await this.client.send(new UpdateItemCommand(input));
-      this.onCapacity('write', result.ConsumedCapacity?.CapacityUnits ?? 1);
       return { ok: true, after: snapshotOf(result.Attributes) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
-        // A refused conditional write consumes capacity on AWS; DynamoDB Local does not report it.
-        this.onCapacity('write', 1);
         return { ok: false, current: snapshotOf(error.Item) };
       }
       throw error;

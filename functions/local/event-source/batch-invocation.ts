@@ -27,30 +27,56 @@ export type InvocationOutcome =
   | { readonly kind: 'partial'; readonly firstFailedIndex: number }
   | { readonly kind: 'failure'; readonly reason: string };
 
+/**
+ * Lambda's limit on a synchronous invocation's payload (6 MB = 6,291,456 bytes): the event source
+ * mapping cuts a batch before the next record would push the event JSON past it.
+ */
+export const INVOCATION_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
+
+/** Bytes of `{"Records":[]}`, the event around its records. */
+const EVENT_ENVELOPE_BYTES = Buffer.byteLength(JSON.stringify({ Records: [] }));
+
 export function toKinesisStreamEvent(
   shardId: string,
   records: readonly _Record[],
   identity: EventSourceIdentity,
 ): KinesisStreamEvent {
+  return { Records: records.map((record) => toKinesisStreamRecord(shardId, record, identity)) };
+}
+
+/** Bytes one record adds to the invocation payload: its JSON in the event, plus a separator. */
+export function payloadBytesOf(shardId: string, record: _Record, identity: EventSourceIdentity): number {
+  return Buffer.byteLength(JSON.stringify(toKinesisStreamRecord(shardId, record, identity))) + 1;
+}
+
+/**
+ * The payload of an invocation whose records add `recordBytes` (a sum of payloadBytesOf): the
+ * exact length of the event's JSON, as `JSON.stringify` writes it.
+ */
+export function invocationPayloadBytes(recordBytes: number, recordCount: number): number {
+  return EVENT_ENVELOPE_BYTES + recordBytes - Math.min(1, recordCount);
+}
+
+function toKinesisStreamRecord(
+  shardId: string,
+  record: _Record,
+  identity: EventSourceIdentity,
+): KinesisStreamRecord {
   return {
-    Records: records.map(
-      (record): KinesisStreamRecord => ({
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: record.PartitionKey!,
-          sequenceNumber: record.SequenceNumber!,
-          data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
-          approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? 0) / 1000,
-        },
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `${shardId}:${record.SequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: identity.invokeIdentityArn,
-        awsRegion: identity.awsRegion,
-        eventSourceARN: identity.eventSourceArn,
-      }),
-    ),
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: record.PartitionKey!,
+      sequenceNumber: record.SequenceNumber!,
+      data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
+      approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? 0) / 1000,
+    },
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `${shardId}:${record.SequenceNumber}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: identity.invokeIdentityArn,
+    awsRegion: identity.awsRegion,
+    eventSourceARN: identity.eventSourceArn,
   };
 }
 
