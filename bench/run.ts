@@ -47,6 +47,7 @@ function parseOptions(argv: string[]) {
       duplicates: { type: 'string' },
       'events-per-record': { type: 'string' },
       'records-per-batch': { type: 'string' },
+      'envelope-events': { type: 'string' },
       out: { type: 'string' },
     },
     strict: true,
@@ -59,6 +60,7 @@ function parseOptions(argv: string[]) {
     tenants: positiveInt('tenants', values.tenants, 10),
     duplicateRate: duplicates,
     eventsPerRecord: positiveInt('events-per-record', values['events-per-record'], 10),
+    envelopeEvents: positiveInt('envelope-events', values['envelope-events'], 100),
     recordsPerBatch: positiveInt('records-per-batch', values['records-per-batch'], CONSUMER_SOURCE.batchSize),
     out: values.out,
   };
@@ -138,7 +140,12 @@ async function main() {
       await config.publishCatalog(catalog);
       for (const tenant of tenantIds(options.tenants))
         await config.putTenant({ tenant, plan: 'pro', status: 'active' });
-      const workload = generateWorkload({ ...options, envelopes, seed }, now);
+      const workload = generateWorkload(
+        envelopes
+          ? { ...options, eventsPerRecord: options.envelopeEvents, envelopes, gzip: true, seed }
+          : { ...options, envelopes, gzip: false, seed },
+        now,
+      );
       const client = clientFor();
       const deps = localMeteringDeps({
         dynamodb: client,
@@ -231,6 +238,15 @@ async function main() {
       }
       key = page.LastEvaluatedKey;
     } while (key);
+    let completed = 0;
+    key = undefined;
+    do {
+      const page = await setup.send(
+        new ScanCommand({ TableName: BASELINE_IDEMPOTENCY_TABLE, ExclusiveStartKey: key }),
+      );
+      completed += (page.Items ?? []).filter((item) => item.status?.S === 'COMPLETED').length;
+      key = page.LastEvaluatedKey;
+    } while (key);
     const expected = expectedInputTokens(exactWorkload);
     const baselineExact = [...expected].every(([t, v]) => sums.get(t) === v) && sums.size === expected.size;
     const expectedTotal = [...expected.values()].reduce((a, v) => a + v, 0n);
@@ -243,7 +259,7 @@ async function main() {
       requests: b.capacity.requests,
       cpuMicros: b.cpuMicros,
       exact: baselineExact,
-      detail: `input tokens ${baselineTotal} counted, ${expectedTotal} expected`,
+      detail: `input tokens ${baselineTotal} counted, ${expectedTotal} expected; ${completed} of ${exactWorkload.unique.length} idempotency records COMPLETED`,
     });
 
     console.error('Tollgate, envelope dedup…');
@@ -276,7 +292,7 @@ async function main() {
 
     const base = results[1]!;
     const lines = [
-      `Workload: ${options.events} events (${Math.round(options.duplicateRate * 100)}% duplicates), ${options.tenants} tenants, ${options.eventsPerRecord} events per Kinesis record, ${options.recordsPerBatch} records per batch; DynamoDB Local ${'in memory'}, one consumer invocation at a time.`,
+      `Workload: ${options.events} LLM-completion events, ${Math.round(options.duplicateRate * 100)}% of them resent, ${options.tenants} tenants; batches of up to ${options.recordsPerBatch} records and 6 MB, one invocation at a time, DynamoDB Local in memory. Exact dedup and the baseline: JSON arrays of ${options.eventsPerRecord} events per record, resends as single events in new records. Envelope dedup: gzipped envelopes of ${options.envelopeEvents} events (as the SDK packs them), resends as whole envelopes.`,
       '',
       '| consumer | events/s | vs baseline | write units / event | requests / event | consumer CPU µs / event | exactly right |',
       '|---|---:|---:|---:|---:|---:|---|',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 
 export interface WorkloadOptions {
@@ -8,6 +9,8 @@ export interface WorkloadOptions {
   readonly eventsPerRecord: number;
   readonly recordsPerBatch: number;
   readonly envelopes: boolean;
+  /** Gzip each record's data (the SDK compresses packed records). */
+  readonly gzip: boolean;
   readonly seed: number;
 }
 
@@ -124,11 +127,12 @@ export function generateWorkload(options: WorkloadOptions, now: number): Workloa
   for (const body of bodies) {
     sequence += 1n;
     totalEvents += body.events.length;
-    const data = Buffer.from(
+    const json = Buffer.from(
       JSON.stringify(
         body.envelopeId === undefined ? body.events : { envelopeId: body.envelopeId, events: body.events },
       ),
     );
+    const data = options.gzip ? gzipSync(json) : json;
     bytes += data.byteLength;
     records.push({
       kinesis: {

@@ -202,6 +202,20 @@ export function classifyEvents(
   const countable: CountableEvent[] = [];
   const quarantine: QuarantineEntry[] = [];
   const entitlementCache = new Map<string, readonly EffectiveEntitlement[] | null>();
+  // Where a record sits in the stream, computed once per record rather than per event.
+  const positions = new Map<number, { markAttribute: string; mark: string; recordId: string }>();
+  const positionOf = (recordIndex: number, record: StreamRecord) => {
+    let position = positions.get(recordIndex);
+    if (position === undefined) {
+      position = {
+        markAttribute: markAttribute(record.shardId, record.partitionKey),
+        mark: markOf(record.sequenceNumber),
+        recordId: `${record.shardId}/${record.sequenceNumber}`,
+      };
+      positions.set(recordIndex, position);
+    }
+    return position;
+  };
   for (const decoded of events) {
     const record = records[decoded.recordIndex]!;
     const { event } = decoded;
@@ -264,9 +278,7 @@ export function classifyEvents(
     const envelope = options.envelopeDedup && decoded.envelopeId !== undefined;
     countable.push({
       recordIndex: decoded.recordIndex,
-      markAttribute: markAttribute(record.shardId, record.partitionKey),
-      mark: markOf(record.sequenceNumber),
-      recordId: `${record.shardId}/${record.sequenceNumber}`,
+      ...positionOf(decoded.recordIndex, record),
       claimKey: envelope
         ? envelopeClaimKey(tenantOfPartitionKey(record.partitionKey), decoded.envelopeId!)
         : eventClaimKey(event.subject, event.id),
