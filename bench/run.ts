@@ -6,7 +6,13 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CreateTableCommand, DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  QueryCommand,
+  ScanCommand,
+  type ScanCommandOutput,
+} from '@aws-sdk/client-dynamodb';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { LOCAL_CREDENTIALS } from '../functions/adapters/aws-clients.js';
 import { DynamoDbConfigStore } from '../functions/adapters/dynamodb/dynamodb-config-store.js';
@@ -241,7 +247,7 @@ async function main() {
     let completed = 0;
     key = undefined;
     do {
-      const page = await setup.send(
+      const page: ScanCommandOutput = await setup.send(
         new ScanCommand({ TableName: BASELINE_IDEMPOTENCY_TABLE, ExclusiveStartKey: key }),
       );
       completed += (page.Items ?? []).filter((item) => item.status?.S === 'COMPLETED').length;
