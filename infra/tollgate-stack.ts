@@ -76,6 +76,7 @@ export class TollgateStack extends Stack {
       key: this.key,
       tables: this.tables,
       stream: this.ingest.stream,
+      quarantineBucket: this.quarantine.bucket,
       removalPolicy,
     });
 

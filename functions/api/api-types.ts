@@ -5,7 +5,9 @@
  */
 import type { Catalog } from '../../shared/catalog/catalog.js';
 import type { TenantProfile } from '../../shared/catalog/tenant-profile.js';
+import type { StreamWriter } from '../../shared/ingest/stream-writer.js';
 import type { QuarantineReader } from '../../shared/quarantine/quarantine-query.js';
+import type { QuarantineBlobReader, QuarantineMarker } from '../../shared/quarantine/redrive.js';
 import type { UsageReader } from '../../shared/usage/ports.js';
 import type {
   CatalogVersion,
@@ -59,6 +61,12 @@ export interface ApiDeps {
   readonly config: ApiConfigStore;
   readonly usage: UsageReader;
   readonly quarantine: QuarantineReader;
+  /** What `POST /v1/quarantine/redrive` needs beyond the reader: bytes, the stream, the mark. */
+  readonly redrive: {
+    readonly blobs: QuarantineBlobReader;
+    readonly stream: StreamWriter;
+    readonly marker: QuarantineMarker;
+  };
   /**
    * The admin bearer token, or a function that resolves it (the AWS root fetches it from
    * Secrets Manager once per container). An empty token admits no one.

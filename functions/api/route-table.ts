@@ -7,7 +7,7 @@ import {
   listCatalogVersions,
   postCatalog,
 } from './routes/catalog-routes.js';
-import { listQuarantine } from './routes/quarantine-routes.js';
+import { listQuarantine, redriveQuarantine } from './routes/quarantine-routes.js';
 import { createTenantToken, getTenant, putTenant } from './routes/tenant-routes.js';
 import { getEntitlements, getUsage } from './routes/usage-routes.js';
 
@@ -39,6 +39,7 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/v1/tenants/:tenant/usage', 'tenant', getUsage),
   route('GET', '/v1/tenants/:tenant/entitlements', 'tenant', getEntitlements),
   route('GET', '/v1/quarantine', 'quarantine', listQuarantine),
+  route('POST', '/v1/quarantine/redrive', 'admin', redriveQuarantine),
   route('POST', '/v1/catalog', 'admin', postCatalog),
   route('GET', '/v1/catalog', 'admin', getCatalog),
   route('GET', '/v1/catalog/versions', 'admin', listCatalogVersions),

@@ -13,7 +13,9 @@ export type CliErrorCode =
   /** Input events or a catalog file are invalid. */
   | 'invalid_input'
   /** Records could not be put to the stream after retries. */
-  | 'put_failed';
+  | 'put_failed'
+  /** Quarantined entries could not be re-driven. */
+  | 'redrive_failed';
 
 export class CliError extends Error {
   override readonly name = 'CliError';

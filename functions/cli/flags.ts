@@ -8,6 +8,7 @@ import { isTenantId } from '../../shared/catalog/tenant-profile.js';
 import { isQuarantineReason, QUARANTINE_REASONS } from '../../shared/contract/reasons.js';
 import { formatQuantity } from '../../shared/decimal/quantity.js';
 import { MAX_QUARANTINE_LIMIT } from '../../shared/quarantine/quarantine-query.js';
+import { MAX_REDRIVE_LIMIT } from '../../shared/quarantine/redrive.js';
 import { isDateString } from '../../shared/time/windows.js';
 import { parseQueryTime, WINDOW_SIZES } from '../../shared/usage/usage-query.js';
 
@@ -94,6 +95,7 @@ export function catalogVersion(text: string): number {
 
 export const partitionKeySalt = wholeNumber(1, 1000);
 export const quarantineLimit = wholeNumber(1, MAX_QUARANTINE_LIMIT);
+export const redriveLimit = wholeNumber(1, MAX_REDRIVE_LIMIT);
 
 const CURSOR = /^[A-Za-z0-9_-]{1,2048}$/;
 

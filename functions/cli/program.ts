@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { registerAdminCommands } from './commands/admin-commands.js';
+import { registerQuarantineCommands } from './commands/quarantine-commands.js';
 import { registerReadCommands } from './commands/read-commands.js';
 import { registerSendCommand } from './commands/send-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
@@ -15,10 +16,14 @@ export function buildProgram(io: CliIo): Command {
     .description('Tollgate: send usage events, read usage and entitlements, manage tenants and the catalog')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // A command's flags stop at its subcommand, so `quarantine --limit` and
+    // `quarantine redrive --limit` are each their own.
+    .enablePositionalOptions()
     .exitOverride();
   registerStatusCommand(program, io);
   registerSendCommand(program, io);
   registerReadCommands(program, io);
+  registerQuarantineCommands(program, io);
   registerAdminCommands(program, io);
   // Subcommands inherit output and exit behaviour only when configured after they exist.
   const configure = (command: Command) => {

@@ -1,13 +1,10 @@
 /**
- * Packing events into Kinesis records and records into PutRecords requests, within the
- * service limits: a record (data + partition key) holds at most 1 MiB; one PutRecords request
- * carries at most 500 records and 5 MiB. A record carries one tenant's events as a JSON array,
- * partitioned by the tenant (CONTRACT.md), optionally salted `tenant#N` over N keys.
+ * Packing events into Kinesis records within the service limit: a record (data + partition
+ * key) holds at most 1 MiB. A record carries one tenant's events as a JSON array, partitioned
+ * by the tenant (CONTRACT.md), optionally salted `tenant#N` over N keys. Records are batched
+ * into PutRecords requests by functions/adapters/kinesis/put-records.ts.
  */
 import { MAX_RECORD_BYTES } from '../../shared/contract/usage-event.js';
-
-export const MAX_RECORDS_PER_REQUEST = 500;
-export const MAX_REQUEST_BYTES = 5 * 1024 * 1024;
 
 export interface PackableEvent {
   readonly subject: string;
@@ -19,11 +16,6 @@ export interface PackedRecord {
   readonly partitionKey: string;
   readonly data: Uint8Array;
   readonly eventCount: number;
-}
-
-/** Bytes a record counts against the limits: its data and its partition key. */
-export function recordSize(record: Pick<PackedRecord, 'partitionKey' | 'data'>): number {
-  return record.data.byteLength + Buffer.byteLength(record.partitionKey, 'utf8');
 }
 
 /** The longest partition key a subject can get: with the largest salt suffix. */
@@ -79,25 +71,4 @@ export function packRecords(events: readonly PackableEvent[], salt = 1): PackedR
     if (parts.length > 0) emit(parts);
   }
   return records;
-}
-
-/** Splits records into PutRecords requests of at most 500 records and 5 MiB, in order. */
-export function batchRecords<T extends Pick<PackedRecord, 'partitionKey' | 'data'>>(
-  records: readonly T[],
-): T[][] {
-  const batches: T[][] = [];
-  let batch: T[] = [];
-  let size = 0;
-  for (const record of records) {
-    const bytes = recordSize(record);
-    if (batch.length === MAX_RECORDS_PER_REQUEST || (batch.length > 0 && size + bytes > MAX_REQUEST_BYTES)) {
-      batches.push(batch);
-      batch = [];
-      size = 0;
-    }
-    batch.push(record);
-    size += bytes;
-  }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
 }

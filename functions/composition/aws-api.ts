@@ -5,11 +5,16 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { S3BlobStore } from '../adapters/blob/s3-blob-store.js';
 import { DynamoDbConfigStore } from '../adapters/dynamodb/dynamodb-config-store.js';
 import { DynamoDbQuarantineReader } from '../adapters/dynamodb/dynamodb-quarantine-reader.js';
+import { DynamoDbQuarantineStore } from '../adapters/dynamodb/dynamodb-quarantine-store.js';
 import { DynamoDbUsageReader } from '../adapters/dynamodb/dynamodb-usage-reader.js';
+import { KinesisStreamWriter } from '../adapters/kinesis/kinesis-stream-writer.js';
 import type { ApiDeps, ApiLogger } from '../api/api-types.js';
 import { ConfigurationError } from './aws-config.js';
 
@@ -17,6 +22,7 @@ const schema = z.object({
   TOLLGATE_USAGE_TABLE: z.string().min(3),
   TOLLGATE_CONFIG_TABLE: z.string().min(3),
   TOLLGATE_QUARANTINE_TABLE: z.string().min(3),
+  TOLLGATE_QUARANTINE_BUCKET: z.string().min(3),
   TOLLGATE_STREAM_NAME: z.string().min(1),
   TOLLGATE_ADMIN_TOKEN_SECRET_ARN: z.string().startsWith('arn:'),
   AWS_REGION: z.string().min(1),
@@ -73,10 +79,21 @@ export function awsApiDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
   const region = config.AWS_REGION;
   const dynamodb = new DynamoDBClient({ region });
   const secrets = new SecretsManagerClient({ region });
+  const blobs = new S3BlobStore(new S3Client({ region }), config.TOLLGATE_QUARANTINE_BUCKET);
   return {
     config: new DynamoDbConfigStore(dynamodb, config.TOLLGATE_CONFIG_TABLE),
     usage: new DynamoDbUsageReader(dynamodb, config.TOLLGATE_USAGE_TABLE),
     quarantine: new DynamoDbQuarantineReader(dynamodb, config.TOLLGATE_QUARANTINE_TABLE),
+    redrive: {
+      blobs,
+      // Short backoff: the API answers within API Gateway's 30 s.
+      stream: new KinesisStreamWriter(new KinesisClient({ region }), {
+        stream: config.TOLLGATE_STREAM_NAME,
+        maxAttempts: 5,
+        maxDelayMs: 1_000,
+      }),
+      marker: new DynamoDbQuarantineStore(dynamodb, config.TOLLGATE_QUARANTINE_TABLE, blobs),
+    },
     adminToken: secretOnce(() => fetchSecretString(secrets, config.TOLLGATE_ADMIN_TOKEN_SECRET_ARN)),
     clock: Date.now,
     logger: powertoolsApiLogger(new Logger({ serviceName: 'tollgate-api' })),

@@ -14,6 +14,11 @@ export interface LocalMeteringOptions {
   readonly configCacheMs?: number;
 }
 
+/** Quarantined bytes too large for a table item, under the data dir. */
+export function localBlobStore(dataDir: string): FileBlobStore {
+  return new FileBlobStore(join(dataDir, 'blobs'));
+}
+
 /**
  * The local composition root for metering: the same adapters as on AWS over DynamoDB Local;
  * only the blob store (a directory) and the thresholds topic (console + JSONL file) differ.
@@ -22,7 +27,7 @@ export function localMeteringDeps(options: LocalMeteringOptions) {
   return meteringDeps({
     dynamodb: options.dynamodb,
     tables: options.tables,
-    blobs: new FileBlobStore(join(options.dataDir, 'blobs')),
+    blobs: localBlobStore(options.dataDir),
     thresholds: new ConsoleThresholdPublisher(join(options.dataDir, 'thresholds.jsonl'), options.print),
     envelopeDedup: options.envelopeDedup,
     configCacheMs: options.configCacheMs ?? 2_000,

@@ -10,6 +10,7 @@ export function powertoolsObserver(logger: Logger, metrics: Metrics): ConsumerOb
       metrics.addMetric('Events', MetricUnit.Count, stats.events);
       metrics.addMetric('Counted', MetricUnit.Count, stats.counted);
       metrics.addMetric('Duplicates', MetricUnit.Count, stats.duplicates);
+      metrics.addMetric('Redelivered', MetricUnit.Count, stats.redelivered);
       const quarantined = Object.values(stats.quarantined).reduce((a, b) => a + (b ?? 0), 0);
       metrics.addMetric('Quarantined', MetricUnit.Count, quarantined);
       metrics.addMetric('CounterWrites', MetricUnit.Count, stats.counterWrites);

@@ -1,7 +1,8 @@
 /**
  * A local stand-in for the Lambda Kinesis event source mapping: it polls a stream on the Kinesis
- * emulator and invokes the same consumer handler that runs on AWS, with the same batching, retry,
- * bisect, partial-batch-response and on-failure rules (see event-source/shard-consumer.ts).
+ * emulator and invokes the same consumer handler that runs on AWS, with the same batching (by
+ * record count and by Lambda's 6 MB invocation payload), retry, bisect, partial-batch-response
+ * and on-failure rules (see event-source/shard-consumer.ts).
  *
  * - One consumer per shard; shards are re-discovered every `shardDiscoveryIntervalMs`. After a
  *   reshard a child shard starts only once all its parents (ParentShardId, AdjacentParentShardId)
@@ -33,7 +34,11 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { CONSUMER_SOURCE } from '../../shared/tables/table-definitions.js';
 import { type CheckpointStore, InMemoryCheckpointStore, type ShardCheckpoint } from './checkpoint-store.js';
-import type { EventSourceIdentity, KinesisBatchHandler } from './event-source/batch-invocation.js';
+import {
+  type EventSourceIdentity,
+  INVOCATION_PAYLOAD_LIMIT_BYTES,
+  type KinesisBatchHandler,
+} from './event-source/batch-invocation.js';
 import { ShardConsumer, type ShardConsumerContext } from './event-source/shard-consumer.js';
 import type {
   EventSourceSettings,
@@ -43,7 +48,10 @@ import type {
 } from './event-source/types.js';
 import { LocalRuntimeError } from './local-runtime-error.js';
 
-export type { KinesisBatchHandler } from './event-source/batch-invocation.js';
+export {
+  INVOCATION_PAYLOAD_LIMIT_BYTES,
+  type KinesisBatchHandler,
+} from './event-source/batch-invocation.js';
 export type {
   EventSourceSettings,
   FailedBatchRecord,
@@ -54,6 +62,7 @@ export type {
 
 export const DEFAULT_EVENT_SOURCE_SETTINGS: EventSourceSettings = {
   batchSize: CONSUMER_SOURCE.batchSize,
+  maxPayloadBytes: INVOCATION_PAYLOAD_LIMIT_BYTES,
   maxBatchingWindowSeconds: CONSUMER_SOURCE.maxBatchingWindowSeconds,
   bisectBatchOnError: CONSUMER_SOURCE.bisectBatchOnError,
   maxRetryAttempts: CONSUMER_SOURCE.maxRetryAttempts,

@@ -5,9 +5,11 @@ import { loadCatalogText } from '../../shared/catalog/load-catalog.js';
 import { loadTenantSeedText } from '../../shared/catalog/tenant-profile.js';
 import { closeAwsClients, createDynamoDbClient, createKinesisClient } from '../adapters/aws-clients.js';
 import { DynamoDbQuarantineReader } from '../adapters/dynamodb/dynamodb-quarantine-reader.js';
+import { DynamoDbQuarantineStore } from '../adapters/dynamodb/dynamodb-quarantine-store.js';
 import { DynamoDbUsageReader } from '../adapters/dynamodb/dynamodb-usage-reader.js';
+import { KinesisStreamWriter } from '../adapters/kinesis/kinesis-stream-writer.js';
 import { type ApiServer, startApiServer } from '../api/local-server.js';
-import { localMeteringDeps } from '../composition/local.js';
+import { localBlobStore, localMeteringDeps } from '../composition/local.js';
 import { type ConsumerObserver, createConsumer } from '../ingest-consumer/consume-kinesis-event.js';
 import { createCheckpointStore } from './checkpoint-store.js';
 import { startDynamoDbLocal } from './emulators/dynamodb-local.js';
@@ -150,6 +152,7 @@ export async function startLocalRuntime(
     cleanups.push(() => poller.stop());
 
     const adminToken = await adminTokenFor(config);
+    const blobs = localBlobStore(config.dataDir);
     const api: ApiServer = await startApiServer({
       host: '127.0.0.1',
       port: config.apiPort,
@@ -157,6 +160,11 @@ export async function startLocalRuntime(
         config: deps.config,
         usage: new DynamoDbUsageReader(dynamodbClient, resources.tables.usage),
         quarantine: new DynamoDbQuarantineReader(dynamodbClient, resources.tables.quarantine),
+        redrive: {
+          blobs,
+          stream: new KinesisStreamWriter(kinesisClient, { stream: resources.streamName }),
+          marker: new DynamoDbQuarantineStore(dynamodbClient, resources.tables.quarantine, blobs),
+        },
         adminToken,
         clock: Date.now,
         logger: {

@@ -5,6 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { BillingTables } from './billing-tables.js';
@@ -16,6 +17,8 @@ export interface TollgateApiProps {
   readonly key: kms.IKey;
   readonly tables: BillingTables;
   readonly stream: kinesis.IStream;
+  /** The quarantine blob bucket: re-driving reads the bytes of large quarantined records. */
+  readonly quarantineBucket: s3.Bucket;
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -25,7 +28,8 @@ export const API_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
 /**
  * The HTTP API: `ANY /v1/{proxy+}` to one Lambda that authenticates the bearer token itself
  * (the admin token from Secrets Manager, tenant tokens by their sha256 in the config table),
- * reads usage and quarantine, manages catalog and tenants, and puts events for `tollgate send`.
+ * reads usage and quarantine, manages catalog and tenants, and re-drives quarantined records
+ * (reads their bytes, puts them back on the stream, marks the entries).
  */
 export class TollgateApi extends Construct {
   readonly httpApi: apigwv2.HttpApi;
@@ -60,6 +64,7 @@ export class TollgateApi extends Construct {
       environment: {
         ...tables.nameVariables(),
         TOLLGATE_STREAM_NAME: props.stream.streamName,
+        TOLLGATE_QUARANTINE_BUCKET: props.quarantineBucket.bucketName,
         TOLLGATE_ADMIN_TOKEN_SECRET_ARN: this.adminTokenSecret.secretArn,
         POWERTOOLS_SERVICE_NAME: 'tollgate-api',
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -69,8 +74,11 @@ export class TollgateApi extends Construct {
     const role = this.handler.role;
     tables.byId.usage.grantReadData(role);
     tables.byId.quarantine.grantReadData(role);
+    // Re-drive marks entries `redrivenAt`; no other write on the quarantine table.
+    tables.byId.quarantine.grant(role, 'dynamodb:UpdateItem');
     tables.byId.config.grantReadWriteData(role);
     props.stream.grantWrite(role);
+    props.quarantineBucket.grantRead(role);
     this.adminTokenSecret.grantRead(role);
 
     for (const finding of kmsWildcardFindings) {
@@ -84,6 +92,17 @@ export class TollgateApi extends Construct {
       reason:
         'Read access to the indexes of the quarantine table (its by-reason index lists quarantined records by reason code); no other table.',
     });
+    for (const [finding, reason] of [
+      [
+        `Resource::${nagRef(props.quarantineBucket, 'Arn')}/*`,
+        'Objects of the quarantine blob bucket only: re-driving reads the bytes of a large quarantined record under the key its quarantine entry names.',
+      ],
+      ['Action::s3:GetObject*', 'From grantRead, on the quarantine blob bucket objects only (GetObject and its version, ACL and tagging reads).'],
+      ['Action::s3:GetBucket*', 'From grantRead, on the quarantine blob bucket only.'],
+      ['Action::s3:List*', 'From grantRead, on the quarantine blob bucket only: lets a missing object read as absent rather than access denied.'],
+    ] as const) {
+      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    }
 
     this.httpApi = new apigwv2.HttpApi(this, 'Http', {
       description: 'Tollgate API',

@@ -40,7 +40,10 @@ export interface MeterBatchDeps {
 export interface MeterBatchStats {
   records: number;
   events: number;
+  /** Events counted for the first time. */
   counted: number;
+  /** Events of records delivered again (retries, replays) whose claim they already held. */
+  redelivered: number;
   duplicates: number;
   quarantined: Partial<Record<QuarantineReason, number>>;
   claims: number;
@@ -76,6 +79,7 @@ export async function meterBatch(
     records: records.length,
     events: 0,
     counted: 0,
+    redelivered: 0,
     duplicates: 0,
     quarantined: {},
     claims: 0,
@@ -125,11 +129,17 @@ export async function meterBatch(
   const outcomes = unitList.length === 0 ? [] : await deps.dedup.claim(unitList.map((u) => u.request));
   stats.claims = unitList.length;
   const winners: CountableEvent[] = [];
+  // Events whose claim this record already held: a retry or replay of it. They are written
+  // again (the counters' marks skip what they hold) but not reported as newly counted.
+  const reclaimed = new Set<CountableEvent>();
   unitList.forEach((unit, i) => {
     const outcome = outcomes[i]!;
     if (outcome.status === 'failed') fail(unit.recordIndex, outcome.error);
-    else if (outcome.status === 'claimed' || outcome.by === unit.request.by) winners.push(...unit.members);
-    else stats.duplicates += unit.members.length;
+    else if (outcome.status === 'claimed') winners.push(...unit.members);
+    else if (outcome.by === unit.request.by) {
+      winners.push(...unit.members);
+      for (const member of unit.members) reclaimed.add(member);
+    } else stats.duplicates += unit.members.length;
   });
   // A record whose claims failed, and every record after it, is counted on the retry only:
   // counting a later record now would move the counters' marks past the failed one.
@@ -189,7 +199,11 @@ export async function meterBatch(
       fail(recordIndexOf(records, entry.sequenceNumber, entry.shardId), outcome.error);
     }
   });
-  for (const w of toCount) if (!failed.has(w.recordIndex)) stats.counted += 1;
+  for (const w of toCount) {
+    if (failed.has(w.recordIndex)) continue;
+    if (reclaimed.has(w)) stats.redelivered += 1;
+    else stats.counted += 1;
+  }
 
   const lowest = failed.size === 0 ? undefined : Math.min(...failed);
   return {

@@ -16,6 +16,8 @@ export interface QuarantineListQuery {
   readonly limit: number;
   /** From the previous page's `nextCursor`, for the same tenant and reason. */
   readonly cursor?: string;
+  /** Leave out entries already re-driven (`redrivenAt` set). */
+  readonly excludeRedriven?: boolean;
 }
 
 /** One quarantined record or event, as the quarantine table holds it (docs/data-model.md). */
@@ -39,6 +41,8 @@ export interface QuarantinedItem {
   readonly bytes?: Uint8Array;
   /** Where the blob store keeps the original bytes when they are larger. */
   readonly blobKey?: string;
+  /** When the bytes were last put back on the stream (`redriveQuarantined`). */
+  readonly redrivenAt?: string;
 }
 
 export interface QuarantinePage {

@@ -23,6 +23,8 @@ interface CursorBody extends Position {
 }
 
 export const BY_REASON_INDEX = 'by-reason';
+/** Filter for `excludeRedriven`: the entry was never put back on the stream. */
+const NOT_REDRIVEN = 'attribute_not_exists(redrivenAt)';
 
 function encodeCursor(query: QuarantineListQuery, position: Position): string {
   const body: CursorBody = { v: 1, t: query.tenant ?? null, r: query.reason ?? null, ...position };
@@ -60,7 +62,7 @@ function positionOf(item: Item): Position {
 }
 
 export function quarantinedItemOf(item: Item): QuarantinedItem {
-  const optional = (name: 'field' | 'eventId' | 'eventType' | 'blobKey') =>
+  const optional = (name: 'field' | 'eventId' | 'eventType' | 'blobKey' | 'redrivenAt') =>
     item[name]?.S === undefined ? {} : { [name]: item[name].S };
   return {
     tenant: item.tenant?.S ?? '',
@@ -78,6 +80,7 @@ export function quarantinedItemOf(item: Item): QuarantinedItem {
     size: Number(item.size?.N ?? '0'),
     ...(item.bytes?.B === undefined ? {} : { bytes: item.bytes.B }),
     ...optional('blobKey'),
+    ...optional('redrivenAt'),
   };
 }
 
@@ -104,9 +107,9 @@ export class DynamoDbQuarantineReader implements QuarantineReader {
     const need = query.limit + 1;
     const sources: Promise<SourceResult>[] =
       query.tenant !== undefined
-        ? [this.#byTenant(query.tenant, query.reason, after, need)]
+        ? [this.#byTenant(query.tenant, query.reason, after, need, query.excludeRedriven === true)]
         : (query.reason === undefined ? QUARANTINE_REASONS : [query.reason]).map((reason) =>
-            this.#byReason(reason, after, need),
+            this.#byReason(reason, after, need, query.excludeRedriven === true),
           );
     const results = await Promise.all(sources);
     const items = results
@@ -121,14 +124,24 @@ export class DynamoDbQuarantineReader implements QuarantineReader {
     };
   }
 
-  #byTenant(tenant: string, reason: string | undefined, after: Position | undefined, need: number) {
+  #byTenant(
+    tenant: string,
+    reason: string | undefined,
+    after: Position | undefined,
+    need: number,
+    excludeRedriven: boolean,
+  ) {
     const values: Item = { ':pk': { S: `Q#${tenant}` } };
     if (after !== undefined) values[':sk'] = { S: after.sk };
     if (reason !== undefined) values[':reason'] = { S: reason };
+    const filter = [
+      ...(reason === undefined ? [] : ['reason = :reason']),
+      ...(excludeRedriven ? [NOT_REDRIVEN] : []),
+    ];
     return this.#collect(
       {
         KeyConditionExpression: after === undefined ? 'pk = :pk' : 'pk = :pk AND sk < :sk',
-        ...(reason === undefined ? {} : { FilterExpression: 'reason = :reason' }),
+        ...(filter.length === 0 ? {} : { FilterExpression: filter.join(' AND ') }),
         ExpressionAttributeValues: values,
       },
       () => true,
@@ -136,7 +149,7 @@ export class DynamoDbQuarantineReader implements QuarantineReader {
     );
   }
 
-  #byReason(reason: string, after: Position | undefined, need: number) {
+  #byReason(reason: string, after: Position | undefined, need: number, excludeRedriven: boolean) {
     const values: Item = { ':reason': { S: reason } };
     if (after !== undefined) values[':sk'] = { S: after.sk };
     return this.#collect(
@@ -144,6 +157,7 @@ export class DynamoDbQuarantineReader implements QuarantineReader {
         IndexName: BY_REASON_INDEX,
         // `<=` and the check below: items that share the cursor's sort key are ordered by pk.
         KeyConditionExpression: after === undefined ? 'reason = :reason' : 'reason = :reason AND sk <= :sk',
+        ...(excludeRedriven ? { FilterExpression: NOT_REDRIVEN } : {}),
         ExpressionAttributeValues: values,
       },
       (item) => after === undefined || compareNewestFirst(positionOf(item), after) > 0,

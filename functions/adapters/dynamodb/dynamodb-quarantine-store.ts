@@ -1,10 +1,13 @@
 import {
   type AttributeValue,
   BatchWriteItemCommand,
+  ConditionalCheckFailedException,
   type DynamoDBClient,
+  UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { QuarantineEntry, QuarantineStore } from '../../../shared/metering/ports.js';
+import type { QuarantineMarker } from '../../../shared/quarantine/redrive.js';
 import type { BlobStore } from '../blob/blob-store.js';
 
 /** Bytes up to this size stay in the item; larger ones go to the blob store. */
@@ -12,15 +15,25 @@ export const INLINE_BYTES_LIMIT = 64 * 1024;
 const ITEMS_PER_BATCH = 25;
 const MAX_RETRIES = 6;
 
-export function quarantineSk(entry: QuarantineEntry): string {
+/** What identifies an entry: a stored entry (`QuarantinedItem`) has these fields too. */
+export type QuarantineKeyFields = Pick<
+  QuarantineEntry,
+  'tenant' | 'receivedAt' | 'shardId' | 'sequenceNumber' | 'subIndex' | 'eventIndex'
+>;
+
+export function quarantineSk(entry: QuarantineKeyFields): string {
   return `${entry.receivedAt}#${entry.shardId}#${entry.sequenceNumber}#${entry.subIndex}#${entry.eventIndex}`;
+}
+
+function quarantineKey(entry: QuarantineKeyFields): Record<string, AttributeValue> {
+  return { pk: { S: `Q#${entry.tenant}` }, sk: { S: quarantineSk(entry) } };
 }
 
 /**
  * The quarantine index (a table) with the original bytes inline or in the blob store. Keys are
  * deterministic, so a retried batch rewrites the same items instead of adding new ones.
  */
-export class DynamoDbQuarantineStore implements QuarantineStore {
+export class DynamoDbQuarantineStore implements QuarantineStore, QuarantineMarker {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -47,11 +60,32 @@ export class DynamoDbQuarantineStore implements QuarantineStore {
     return results;
   }
 
+  /**
+   * Sets `redrivenAt` on the entry, on condition that it exists (an entry that has gone is
+   * not recreated as a stub): false when it does not.
+   */
+  async markRedriven(entry: QuarantineKeyFields, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: quarantineKey(entry),
+          UpdateExpression: 'SET redrivenAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': { S: at } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async #item(entry: QuarantineEntry): Promise<Record<string, AttributeValue>> {
     const sk = quarantineSk(entry);
     const item: Record<string, AttributeValue> = {
-      pk: { S: `Q#${entry.tenant}` },
-      sk: { S: sk },
+      ...quarantineKey(entry),
       reason: { S: entry.reason },
       message: { S: entry.message },
       tenant: { S: entry.tenant },

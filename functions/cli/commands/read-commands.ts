@@ -41,26 +41,7 @@ function printUsage(io: CliIo, report: UsageReport): void {
   io.stdout(`total ${report.total} ${report.unit}\n`);
 }
 
-interface QuarantineOptions extends ApiCommandOptions {
-  readonly tenant?: string;
-  readonly reason?: string;
-  readonly limit?: number;
-  readonly cursor?: string;
-}
-
-interface QuarantineAnswer {
-  readonly entries: ReadonlyArray<{
-    receivedAt: string;
-    tenant: string;
-    reason: string;
-    field?: string;
-    eventId?: string;
-    message: string;
-  }>;
-  readonly nextCursor?: string;
-}
-
-/** `usage`, `entitlements`, `quarantine`: the read API. */
+/** `usage`, `entitlements`: the read API. */
 export function registerReadCommands(program: Command, io: CliIo): void {
   withApiOptions(
     program
@@ -142,52 +123,5 @@ export function registerReadCommands(program: Command, io: CliIo): void {
         ]),
       ),
     );
-  });
-
-  withApiOptions(
-    program
-      .command('quarantine')
-      .description('quarantined records and events, newest first')
-      .option('--tenant <tenant>', 'only this tenant', flags.tenantId)
-      .option('--reason <code>', 'only this reason code', flags.quarantineReason)
-      .option('--limit <n>', 'entries per page (default 50)', flags.quarantineLimit)
-      .option('--cursor <cursor>', 'the next page, from a previous answer', flags.cursor),
-  ).action(async (options: QuarantineOptions) => {
-    const client = await connect(options, io);
-    const answer = (await client
-      .call('GET', '/v1/quarantine', {
-        query: {
-          tenant: options.tenant,
-          reason: options.reason,
-          limit: options.limit === undefined ? undefined : String(options.limit),
-          cursor: options.cursor,
-        },
-      })
-      .catch((error: unknown) => {
-        throw asFlagError(error, {
-          tenant: '--tenant',
-          reason: '--reason',
-          limit: '--limit',
-          cursor: '--cursor',
-        });
-      })) as QuarantineAnswer;
-    if (options.json === true) {
-      printJson(io, answer);
-      return;
-    }
-    io.stdout(
-      formatTable(
-        ['RECEIVED', 'TENANT', 'REASON', 'FIELD', 'EVENT ID', 'MESSAGE'],
-        answer.entries.map((e) => [
-          e.receivedAt,
-          e.tenant,
-          e.reason,
-          e.field ?? '-',
-          e.eventId ?? '-',
-          e.message,
-        ]),
-      ),
-    );
-    if (answer.nextCursor !== undefined) io.stdout(`more: --cursor ${answer.nextCursor}\n`);
   });
 }

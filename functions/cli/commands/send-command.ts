@@ -4,7 +4,7 @@ import type { CliIo } from '../cli-io.js';
 import { resolveStreamConnection } from '../connection.js';
 import { type InputProblem, parseEventsText, validateEvents } from '../event-input.js';
 import { partitionKeySalt } from '../flags.js';
-import { putRecordsWithRetry } from '../put-records.js';
+import { putPackedRecords } from '../put-records.js';
 import { oversizedEvents, packRecords } from '../record-packing.js';
 import { printJson } from './command-support.js';
 
@@ -82,7 +82,7 @@ export function registerSendCommand(program: Command, io: CliIo): void {
         region: stream.region,
         ...(stream.endpoint === undefined ? {} : { endpoint: stream.endpoint }),
       });
-      const report = await putRecordsWithRetry(client, records, {
+      const report = await putPackedRecords(client, records, {
         stream: stream.streamName,
         sleep: io.sleep,
       });

@@ -33,8 +33,8 @@ export type InvocationOutcome =
  */
 export const INVOCATION_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
 
-/** Bytes of `{"Records":[]}`, the event around its records. */
-const EVENT_ENVELOPE_BYTES = Buffer.byteLength(JSON.stringify({ Records: [] }));
+/** Bytes of `{"Records":[]}`: an event's JSON is this, its records' JSON, and a comma between two. */
+export const EVENT_ENVELOPE_BYTES = Buffer.byteLength(JSON.stringify({ Records: [] }));
 
 export function toKinesisStreamEvent(
   shardId: string,
@@ -44,17 +44,9 @@ export function toKinesisStreamEvent(
   return { Records: records.map((record) => toKinesisStreamRecord(shardId, record, identity)) };
 }
 
-/** Bytes one record adds to the invocation payload: its JSON in the event, plus a separator. */
-export function payloadBytesOf(shardId: string, record: _Record, identity: EventSourceIdentity): number {
-  return Buffer.byteLength(JSON.stringify(toKinesisStreamRecord(shardId, record, identity))) + 1;
-}
-
-/**
- * The payload of an invocation whose records add `recordBytes` (a sum of payloadBytesOf): the
- * exact length of the event's JSON, as `JSON.stringify` writes it.
- */
-export function invocationPayloadBytes(recordBytes: number, recordCount: number): number {
-  return EVENT_ENVELOPE_BYTES + recordBytes - Math.min(1, recordCount);
+/** Bytes of one record's JSON in the event (base64 data and its metadata). */
+export function eventRecordBytes(shardId: string, record: _Record, identity: EventSourceIdentity): number {
+  return Buffer.byteLength(JSON.stringify(toKinesisStreamRecord(shardId, record, identity)));
 }
 
 function toKinesisStreamRecord(

@@ -2,8 +2,10 @@
  * Reads one shard in order and delivers it to the handler in batches, one batch at a time, with
  * the retry rules of the Lambda Kinesis event source mapping:
  *
- * - A batch is cut when it holds `batchSize` records, when the batching window (counted from the
- *   first buffered record) has elapsed, or when the shard has ended.
+ * - A batch is cut when it holds `batchSize` records, when the next record would push the
+ *   invocation payload (the event's JSON) past `maxPayloadBytes` (Lambda's 6 MB), when the
+ *   batching window (counted from the first buffered record) has elapsed, or when the shard has
+ *   ended (see record-buffer.ts).
  * - Success: checkpoint after the batch's last record.
  * - Partial failure (batchItemFailures): checkpoint just before the lowest failed record and retry
  *   from it; records before it are never delivered again. The retry consumes one retry attempt.
@@ -31,10 +33,12 @@ import {
 import type { ShardCheckpoint } from '../checkpoint-store.js';
 import {
   type EventSourceIdentity,
+  eventRecordBytes,
   type InvocationOutcome,
   invokeBatch,
   type KinesisBatchHandler,
 } from './batch-invocation.js';
+import { RecordBuffer } from './record-buffer.js';
 import type { EventSourceSettings, FailedBatchRecord, FailureCondition, PollerLogger } from './types.js';
 
 export interface ShardConsumerContext {
@@ -90,7 +94,9 @@ export class ShardConsumer {
   async run(): Promise<void> {
     const { settings } = this.context;
     const windowMs = settings.maxBatchingWindowSeconds * 1000;
-    const buffer: _Record[] = [];
+    const buffer = new RecordBuffer(settings, (record) =>
+      eventRecordBytes(this.shardId, record, this.context.identity),
+    );
     let lastFetched: string | undefined;
     let windowStartedAt: number | undefined;
     let iterator: string | undefined = await this.acquireIterator(undefined);
@@ -98,7 +104,7 @@ export class ShardConsumer {
     let failedReads = 0;
     while (!this.stopped) {
       let fetched = 0;
-      if (!ended && buffer.length < settings.batchSize) {
+      if (!ended && !buffer.full) {
         const readStartedAt = performance.now();
         try {
           const result = await this.context.kinesis.send(
@@ -111,7 +117,7 @@ export class ShardConsumer {
           failedReads = 0;
           const records = result.Records ?? [];
           fetched = records.length;
-          buffer.push(...records);
+          buffer.push(records);
           lastFetched = records.at(-1)?.SequenceNumber ?? lastFetched;
           iterator = result.NextShardIterator ?? undefined;
           ended = iterator === undefined;
@@ -140,8 +146,8 @@ export class ShardConsumer {
         windowStartedAt = performance.now();
       }
       const windowElapsed = windowStartedAt !== undefined && performance.now() - windowStartedAt >= windowMs;
-      if (buffer.length >= settings.batchSize || (buffer.length > 0 && (windowElapsed || ended))) {
-        const batch = buffer.splice(0, settings.batchSize);
+      if (buffer.full || (buffer.length > 0 && (windowElapsed || ended))) {
+        const batch = buffer.takeBatch();
         windowStartedAt = buffer.length > 0 ? performance.now() : undefined;
         if (!(await this.deliver(batch))) {
           break;

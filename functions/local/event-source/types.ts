@@ -4,6 +4,12 @@
 export interface EventSourceSettings {
   /** Most records per invocation. */
   readonly batchSize: number;
+  /**
+   * Most bytes of invocation payload (the event's JSON: base64 data and per-record metadata); a
+   * batch is cut before the record that would exceed it. Lambda's limit: 6 MB
+   * (INVOCATION_PAYLOAD_LIMIT_BYTES); tests use small values.
+   */
+  readonly maxPayloadBytes: number;
   /** How long to gather records before invoking with a batch smaller than batchSize. */
   readonly maxBatchingWindowSeconds: number;
   /** Split a batch that failed as a whole in two and retry each half. */

@@ -2,16 +2,19 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AttributeValue, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileBlobStore } from '../../../functions/adapters/blob/file-blob-store.js';
 import type { DynamoDbConfigStore } from '../../../functions/adapters/dynamodb/dynamodb-config-store.js';
 import { DynamoDbQuarantineReader } from '../../../functions/adapters/dynamodb/dynamodb-quarantine-reader.js';
 import { DynamoDbQuarantineStore } from '../../../functions/adapters/dynamodb/dynamodb-quarantine-store.js';
 import { DynamoDbUsageReader } from '../../../functions/adapters/dynamodb/dynamodb-usage-reader.js';
+import { KinesisStreamWriter } from '../../../functions/adapters/kinesis/kinesis-stream-writer.js';
 import type { ApiDeps } from '../../../functions/api/api-types.js';
 import { type ApiServer, startApiServer } from '../../../functions/api/local-server.js';
 import { catalogToDocument } from '../../../shared/catalog/load-catalog.js';
 import type { QuarantineEntry } from '../../../shared/metering/ports.js';
+import { redriveQuarantined } from '../../../shared/quarantine/redrive-quarantined.js';
 import { ARRIVAL_MS, kinesisEvent, kinesisRecord, makeEvent } from '../../factories/events.js';
 import { createTestStack, type TestStack } from '../support/local-stack.js';
 import { createMeteringEnv, type MeteringEnv, TEST_CATALOG } from '../support/metering-env.js';
@@ -20,10 +23,16 @@ const ADMIN = 'integration-admin-token';
 const silent = { info: () => {}, error: () => {} };
 
 function apiDeps(stack: TestStack, config: DynamoDbConfigStore): ApiDeps {
+  const blobs = new FileBlobStore(join(tmpdir(), `tollgate-api-${stack.tablePrefix}`));
   return {
     config,
     usage: new DynamoDbUsageReader(stack.dynamodb, stack.tables.usage),
     quarantine: new DynamoDbQuarantineReader(stack.dynamodb, stack.tables.quarantine),
+    redrive: {
+      blobs,
+      stream: new KinesisStreamWriter(stack.kinesis, { stream: stack.streamName }),
+      marker: new DynamoDbQuarantineStore(stack.dynamodb, stack.tables.quarantine, blobs),
+    },
     adminToken: ADMIN,
     // 2026-11-29T21:05:05.123Z: the default event time plus a minute.
     clock: () => ARRIVAL_MS,
@@ -433,5 +442,89 @@ describe('the quarantine reader on DynamoDB Local', () => {
       code: 'invalid_cursor',
       field: 'cursor',
     });
+  });
+});
+
+describe('re-driving quarantine entries on DynamoDB Local and the Kinesis emulator', () => {
+  let stack: TestStack;
+  let reader: DynamoDbQuarantineReader;
+  let store: DynamoDbQuarantineStore;
+  let blobs: FileBlobStore;
+
+  function entry(tenant: string, minute: number): QuarantineEntry {
+    return {
+      tenant,
+      reason: 'unknown_tenant',
+      message: `unknown_tenant at ${minute}`,
+      partitionKey: tenant,
+      shardId: 'shardId-000000000000',
+      sequenceNumber: String(2000 + minute),
+      subIndex: 0,
+      eventIndex: 0,
+      receivedAt: `2026-11-29T22:${String(minute).padStart(2, '0')}:00.000Z`,
+      bytes: new Uint8Array(10).fill(66),
+    };
+  }
+
+  beforeAll(async () => {
+    stack = await createTestStack({ shardCount: 1 });
+    reader = new DynamoDbQuarantineReader(stack.dynamodb, stack.tables.quarantine);
+    blobs = new FileBlobStore(join(await mkdtemp(join(tmpdir(), 'tollgate-q-')), 'blobs'));
+    store = new DynamoDbQuarantineStore(stack.dynamodb, stack.tables.quarantine, blobs);
+    const results = await store.put([entry('r1', 1), entry('r1', 2), entry('r2', 3)]);
+    expect(results.every((r) => r.ok)).toBe(true);
+  });
+
+  afterAll(async () => {
+    await stack.dispose();
+  });
+
+  it('sets redrivenAt on a listed entry, and a listing that excludes re-driven entries leaves it out', async () => {
+    const [newest] = (await reader.list({ tenant: 'r1', limit: 1 })).entries;
+    expect(await store.markRedriven(newest!, '2026-12-01T09:00:00.000Z')).toBe(true);
+
+    const all = await reader.list({ tenant: 'r1', limit: 10 });
+    expect(all.entries.map((e) => [e.message, e.redrivenAt])).toEqual([
+      ['unknown_tenant at 2', '2026-12-01T09:00:00.000Z'],
+      ['unknown_tenant at 1', undefined],
+    ]);
+    const byTenant = await reader.list({ tenant: 'r1', limit: 10, excludeRedriven: true });
+    expect(byTenant.entries.map((e) => e.message)).toEqual(['unknown_tenant at 1']);
+    const byReason = await reader.list({ reason: 'unknown_tenant', limit: 10, excludeRedriven: true });
+    expect(byReason.entries.map((e) => e.message)).toEqual(['unknown_tenant at 3', 'unknown_tenant at 1']);
+  });
+
+  it('re-drives a large entry from the blob store onto the stream, where it lands with its partition key', async () => {
+    const large = { ...entry('r4', 5), partitionKey: 'r4#2', bytes: new Uint8Array(70 * 1024).fill(67) };
+    expect((await store.put([large]))[0]?.ok).toBe(true);
+    const report = await redriveQuarantined(
+      {
+        quarantine: reader,
+        blobs,
+        stream: new KinesisStreamWriter(stack.kinesis, { stream: stack.streamName }),
+        marker: store,
+        clock: () => Date.parse('2026-12-01T09:00:00.000Z'),
+      },
+      { tenant: 'r4', limit: 10 },
+    );
+    expect(report.entries.map((e) => [e.status, e.entry.blobKey !== undefined])).toEqual([['redriven', true]]);
+    const landed = report.entries[0]!.record!;
+    const { ShardIterator } = await stack.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: stack.streamName,
+        ShardId: landed.shardId,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        StartingSequenceNumber: landed.sequenceNumber,
+      }),
+    );
+    const { Records } = await stack.kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
+    expect(Records?.map((r) => [r.PartitionKey, Buffer.from(r.Data!).equals(Buffer.from(large.bytes))])).toEqual([
+      ['r4#2', true],
+    ]);
+  });
+
+  it('does not create an entry that does not exist', async () => {
+    expect(await store.markRedriven(entry('r3', 9), '2026-12-01T09:00:00.000Z')).toBe(false);
+    expect((await reader.list({ tenant: 'r3', limit: 10 })).entries).toEqual([]);
   });
 });

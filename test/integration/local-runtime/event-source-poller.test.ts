@@ -139,6 +139,65 @@ describe('the local event source poller', () => {
     expect(record.kinesis.approximateArrivalTimestamp).toBeLessThan(1e11);
   });
 
+  it('cuts a batch before the record that would push the invocation payload past the limit, losing and reordering nothing', async () => {
+    const target = await stack(1);
+    // Record data of 100 to 1,900 bytes: batches of very different record counts fit the limit.
+    const sized = makeTestRecords(40).map((record, index) => ({
+      ...record,
+      data: record.data.padEnd(100 + ((index * 7) % 19) * 100, '.'),
+    }));
+    const put = await putTestRecords(target.kinesis, target.streamName, sized);
+    const maxPayloadBytes = 8_000;
+    const events: KinesisStreamEvent[] = [];
+
+    const poller = await startPoller(target, {
+      handler: async (event) => {
+        events.push(event);
+      },
+      settings: { batchSize: 1_000, maxPayloadBytes },
+    });
+    await poller.drain(DRAIN);
+
+    const payloadOf = (event: KinesisStreamEvent) => Buffer.byteLength(JSON.stringify(event));
+    const records = events.flatMap((event) => event.Records);
+    expect(records.map((record) => record.kinesis.sequenceNumber)).toEqual(sequenceNumbers(put));
+    expect(records.map((record) => Buffer.from(record.kinesis.data, 'base64').toString())).toEqual(
+      sized.map((record) => record.data),
+    );
+    expect(events.length).toBeGreaterThan(5);
+    expect(new Set(events.map((event) => event.Records.length)).size).toBeGreaterThan(1);
+    for (const [index, event] of events.entries()) {
+      expect(payloadOf(event)).toBeLessThanOrEqual(maxPayloadBytes);
+      const next = events[index + 1]?.Records[0];
+      if (next !== undefined) {
+        // Cut by payload, not by count or window: one more record would not have fit.
+        expect(payloadOf({ Records: [...event.Records, next] })).toBeGreaterThan(maxPayloadBytes);
+      }
+    }
+  });
+
+  it('delivers a record larger than the payload limit on its own instead of blocking the shard', async () => {
+    const target = await stack(1);
+    const sized = makeTestRecords(5).map((record, index) => ({
+      ...record,
+      data: record.data.padEnd(index === 2 ? 3_000 : 100, '.'),
+    }));
+    const put = await putTestRecords(target.kinesis, target.streamName, sized);
+    const { handler, invocations } = recordingHandler();
+
+    const poller = await startPoller(target, {
+      handler,
+      settings: { batchSize: 1_000, maxPayloadBytes: 2_000 },
+    });
+    await poller.drain(DRAIN);
+
+    expect(invocations.map((invocation) => invocation.sequenceNumbers)).toEqual([
+      sequenceNumbers(put.slice(0, 2)),
+      sequenceNumbers(put.slice(2, 3)),
+      sequenceNumbers(put.slice(3)),
+    ]);
+  });
+
   it('re-delivers from the lowest failed batch item and never again the records before it', async () => {
     const target = await stack(1);
     const put = await putTestRecords(target.kinesis, target.streamName, makeTestRecords(10));

@@ -67,10 +67,13 @@ export interface TestRecord {
   readonly data: string;
 }
 
-export interface PutTestRecord extends TestRecord {
+/** Where a record landed on the stream. */
+export interface RecordPosition {
   readonly shardId: string;
   readonly sequenceNumber: string;
 }
+
+export interface PutTestRecord extends TestRecord, RecordPosition {}
 
 /** `count` records spread over `partitionKeys` keys; data is `record-<i>`. */
 export function makeTestRecords(
@@ -91,25 +94,35 @@ export async function putTestRecords(
   streamName: string,
   records: readonly TestRecord[],
 ): Promise<PutTestRecord[]> {
-  const put: PutTestRecord[] = [];
+  const positions = await putRecords(
+    kinesis,
+    streamName,
+    records.map((record) => ({ partitionKey: record.partitionKey, data: Buffer.from(record.data) })),
+  );
+  return records.map((record, index) => ({ ...record, ...positions[index]! }));
+}
+
+/** Puts records of any bytes (in order, 500 per call) and returns where each landed. */
+export async function putRecords(
+  kinesis: KinesisClient,
+  streamName: string,
+  records: readonly { readonly partitionKey: string; readonly data: Uint8Array }[],
+): Promise<RecordPosition[]> {
+  const positions: RecordPosition[] = [];
   for (let start = 0; start < records.length; start += 500) {
     const chunk = records.slice(start, start + 500);
     const result = await kinesis.send(
       new PutRecordsCommand({
         StreamName: streamName,
-        Records: chunk.map((record) => ({
-          PartitionKey: record.partitionKey,
-          Data: Buffer.from(record.data),
-        })),
+        Records: chunk.map((record) => ({ PartitionKey: record.partitionKey, Data: record.data })),
       }),
     );
     if ((result.FailedRecordCount ?? 0) > 0) {
       throw new Error(`PutRecords failed for ${result.FailedRecordCount} records`);
     }
-    chunk.forEach((record, index) => {
-      const entry = result.Records![index]!;
-      put.push({ ...record, shardId: entry.ShardId!, sequenceNumber: entry.SequenceNumber! });
-    });
+    for (const entry of result.Records!) {
+      positions.push({ shardId: entry.ShardId!, sequenceNumber: entry.SequenceNumber! });
+    }
   }
-  return put;
+  return positions;
 }

@@ -128,6 +128,8 @@ export interface MeteringEnv {
   /** Sum of a meter attribute over a tenant's rollup items, as a decimal string. */
   rollupTotal(tenant: string, rollupId: string, attribute: string): Promise<string>;
   items(pk: string): Promise<Array<Record<string, AttributeValue>>>;
+  /** A tenant's quarantine index items. */
+  quarantined(tenant: string): Promise<Array<Record<string, AttributeValue>>>;
   entitlement(
     tenant: string,
     entitlementKey: string,
@@ -153,13 +155,13 @@ export async function createMeteringEnv(
   for (const tenant of TEST_TENANTS) await deps.config.putTenant(tenant);
   const results: MeterBatchResult[] = [];
   const consume = createConsumer(deps, { batchMetered: (result) => void results.push(result) });
-  const items = async (pk: string) => {
+  const query = async (tableName: string, pk: string) => {
     const found: Array<Record<string, AttributeValue>> = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await stack.dynamodb.send(
         new QueryCommand({
-          TableName: stack.tables.usage,
+          TableName: tableName,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': { S: pk } },
           ConsistentRead: true,
@@ -171,6 +173,7 @@ export async function createMeteringEnv(
     } while (start);
     return found;
   };
+  const items = (pk: string) => query(stack.tables.usage, pk);
   return {
     stack,
     deps,
@@ -178,6 +181,7 @@ export async function createMeteringEnv(
     results,
     consume,
     items,
+    quarantined: (tenant) => query(stack.tables.quarantine, `Q#${tenant}`),
     async rollupTotal(tenant, rollupId, attribute) {
       const all = await items(`R#${tenant}#${rollupId}`);
       return formatQuantity(

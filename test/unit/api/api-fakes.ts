@@ -11,16 +11,19 @@ import type { Catalog } from '../../../shared/catalog/catalog.js';
 import { catalogHash } from '../../../shared/catalog/load-catalog.js';
 import type { TenantProfile } from '../../../shared/catalog/tenant-profile.js';
 import type {
+  QuarantinedItem,
   QuarantineListQuery,
   QuarantinePage,
   QuarantineReader,
 } from '../../../shared/quarantine/quarantine-query.js';
+import type { QuarantineMarker } from '../../../shared/quarantine/redrive.js';
 import type {
   EntitlementPeriodKey,
   EntitlementRow,
   RollupRow,
   UsageReader,
 } from '../../../shared/usage/ports.js';
+import { FakeStreamWriter, InMemoryBlobs } from '../../support/in-memory-quarantine.js';
 
 /** The config table in memory, with the semantics of `DynamoDbConfigStore`. */
 export class InMemoryConfigStore implements ApiConfigStore {
@@ -111,6 +114,15 @@ export class FakeQuarantineReader implements QuarantineReader {
   }
 }
 
+export class RecordingMarker implements QuarantineMarker {
+  readonly marked: Array<{ entry: QuarantinedItem; at: string }> = [];
+
+  async markRedriven(entry: QuarantinedItem, at: string) {
+    this.marked.push({ entry, at });
+    return true;
+  }
+}
+
 export const ADMIN_TOKEN = 'admin-secret-token-0123456789';
 export const ACME_TOKEN = 'tg_t_acme-token-for-tests';
 export const GLOBEX_TOKEN = 'tg_t_globex-token-for-tests';
@@ -119,6 +131,8 @@ export interface TestApi {
   readonly config: InMemoryConfigStore;
   readonly usage: FakeUsageReader;
   readonly quarantine: FakeQuarantineReader;
+  readonly stream: FakeStreamWriter;
+  readonly marker: RecordingMarker;
   readonly logs: Array<{ level: string; message: string; details: Readonly<Record<string, unknown>> }>;
   readonly deps: ApiDeps;
   call(method: string, path: string, options?: CallOptions): Promise<TestResponse>;
@@ -146,11 +160,14 @@ export function testApi(catalog: Catalog | undefined): TestApi {
   config.tokens.set(sha256Hex(GLOBEX_TOKEN), { role: 'tenant', tenant: 'globex', label: '', createdAt: '' });
   const usage = new FakeUsageReader();
   const quarantine = new FakeQuarantineReader();
+  const stream = new FakeStreamWriter();
+  const marker = new RecordingMarker();
   const logs: TestApi['logs'] = [];
   const deps: ApiDeps = {
     config,
     usage,
     quarantine,
+    redrive: { blobs: new InMemoryBlobs(), stream, marker },
     adminToken: async () => ADMIN_TOKEN,
     clock: () => NOW,
     logger: {
@@ -163,6 +180,8 @@ export function testApi(catalog: Catalog | undefined): TestApi {
     config,
     usage,
     quarantine,
+    stream,
+    marker,
     logs,
     deps,
     async call(method, path, options = {}) {

@@ -125,6 +125,7 @@ describe('the AWS composition root', () => {
     TOLLGATE_USAGE_TABLE: 'usage',
     TOLLGATE_CONFIG_TABLE: 'config',
     TOLLGATE_QUARANTINE_TABLE: 'quarantine',
+    TOLLGATE_QUARANTINE_BUCKET: 'quarantine-blobs',
     TOLLGATE_STREAM_NAME: 'events',
     TOLLGATE_ADMIN_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:admin',
     AWS_REGION: 'us-east-1',

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../functions/api/auth.js';
 import { catalogToDocument, parseCatalog } from '../../../shared/catalog/load-catalog.js';
+import { quarantinedItem } from '../../support/in-memory-quarantine.js';
 import { rollupRow, usageCatalog } from '../usage/usage-factory.js';
 import { ACME_TOKEN, ADMIN_TOKEN, expectError, GLOBEX_TOKEN, type TestApi, testApi } from './api-fakes.js';
 
@@ -54,6 +55,13 @@ describe('authentication and authorization', () => {
       route: 'all quarantine',
       method: 'GET',
       path: '/v1/quarantine',
+      expected: { admin: 200, 'own tenant': 403, 'other tenant': 403, 'no token': 401, 'bad token': 401 },
+    },
+    {
+      route: 're-driving quarantine',
+      method: 'POST',
+      path: '/v1/quarantine/redrive',
+      body: {},
       expected: { admin: 200, 'own tenant': 403, 'other tenant': 403, 'no token': 401, 'bad token': 401 },
     },
     {
@@ -432,6 +440,79 @@ describe('quarantine', () => {
 
   it.each(badParams)('answers %j with 400 %s naming %s', async (query, code, field) => {
     expectError(await api.call('GET', '/v1/quarantine', { query }), 400, code, field);
+  });
+
+  it('shows when an entry was re-driven', async () => {
+    api.quarantine.page = { entries: [quarantinedItem({ redrivenAt: '2026-11-30T12:00:00.000Z' })] };
+    const response = await api.call('GET', '/v1/quarantine');
+    expect(response.json.entries[0].redrivenAt).toBe('2026-11-30T12:00:00.000Z');
+  });
+});
+
+describe('quarantine redrive', () => {
+  it('puts the entries back on the stream with their partition keys, marks them and reports each', async () => {
+    const entry = quarantinedItem({ tenant: 'newco', partitionKey: 'newco#1' });
+    api.quarantine.page = { entries: [entry] };
+    const response = await api.call('POST', '/v1/quarantine/redrive', {
+      body: { tenant: 'newco', reason: 'unknown_tenant', limit: 10 },
+    });
+    expect(response.status).toBe(200);
+    expect(response.json).toEqual({
+      dryRun: false,
+      matched: 1,
+      redriven: 1,
+      failed: 0,
+      entries: [
+        {
+          entry: expect.objectContaining({ tenant: 'newco', partitionKey: 'newco#1', redrivenAt: '2026-11-30T12:34:00.000Z' }),
+          status: 'redriven',
+          record: { shardId: 'shardId-000000000001', sequenceNumber: '50000001' },
+          redrivenAt: '2026-11-30T12:34:00.000Z',
+        },
+      ],
+    });
+    expect(response.json.entries[0].entry).not.toHaveProperty('bytes');
+    expect(api.stream.records).toEqual([{ partitionKey: 'newco#1', data: entry.bytes }]);
+    expect(api.marker.marked.map((m) => m.at)).toEqual(['2026-11-30T12:34:00.000Z']);
+    expect(api.quarantine.queries).toEqual([
+      { tenant: 'newco', reason: 'unknown_tenant', limit: 10, excludeRedriven: true },
+    ]);
+  });
+
+  it('takes no body as every tenant and reason, 100 entries', async () => {
+    const response = await api.call('POST', '/v1/quarantine/redrive');
+    expect(response.json).toMatchObject({ matched: 0, redriven: 0, entries: [] });
+    expect(api.quarantine.queries).toEqual([{ limit: 100, excludeRedriven: true }]);
+  });
+
+  it('puts nothing in a dry run', async () => {
+    api.quarantine.page = { entries: [quarantinedItem()] };
+    const response = await api.call('POST', '/v1/quarantine/redrive', { body: { dryRun: true } });
+    expect(response.json).toMatchObject({ dryRun: true, matched: 1, redriven: 0 });
+    expect(response.json.entries.map((e: { status: string }) => e.status)).toEqual(['would_redrive']);
+    expect(api.stream.calls).toEqual([]);
+  });
+
+  const badBodies: Array<[unknown, string]> = [
+    [{ limit: 0 }, 'limit'],
+    [{ limit: 501 }, 'limit'],
+    [{ reason: 'nope' }, 'reason'],
+    [{ tenant: 'a b' }, 'tenant'],
+    [{ dryRun: 'yes' }, 'dryRun'],
+    [{ tennant: 'acme' }, 'tennant'],
+    [[], 'body'],
+  ];
+
+  it.each(badBodies)('answers %j with 400 invalid_redrive_request naming %s', async (body, field) => {
+    const response = await api.call('POST', '/v1/quarantine/redrive', { body });
+    expectError(response, 400, 'invalid_redrive_request', field);
+    expect(api.stream.calls).toEqual([]);
+  });
+
+  it('answers GET with 405 and the allowed method', async () => {
+    const response = await api.call('GET', '/v1/quarantine/redrive');
+    expectError(response, 405, 'method_not_allowed', 'method');
+    expect(response.headers.allow).toBe('POST');
   });
 });
 

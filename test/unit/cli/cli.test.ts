@@ -27,6 +27,10 @@ describe('argument validation', () => {
     [['quarantine', '--reason', 'bad'], '--reason'],
     [['quarantine', '--tenant', 'a/b'], '--tenant'],
     [['quarantine', '--cursor', '!!'], '--cursor'],
+    [['quarantine', 'redrive', '--limit', '0'], '--limit'],
+    [['quarantine', 'redrive', '--limit', '501'], '--limit'],
+    [['quarantine', 'redrive', '--reason', 'bad'], '--reason'],
+    [['quarantine', 'redrive', '--tenant', 'a/b'], '--tenant'],
     [['tenants', 'put', 'acme'], '--plan'],
     [['tenants', 'put', 'acme', '--plan', 'pro', '--override', 'monthly'], '--override'],
     [['tenants', 'put', 'acme', '--plan', 'pro', '--override', 'monthly=-5'], '--override'],
@@ -146,6 +150,14 @@ describe('tollgate send', () => {
 });
 
 describe('API commands', () => {
+  const quarantined = {
+    receivedAt: '2026-11-29T21:05:00.000Z',
+    tenant: 'newco',
+    reason: 'unknown_tenant',
+    field: 'subject',
+    eventId: '01JDZ4V7K3Q8',
+    message: 'subject: tenant "newco" has not been set up',
+  };
   const usageAnswer = {
     tenant: 'acme',
     meter: 'input_tokens',
@@ -264,6 +276,70 @@ describe('API commands', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach the API at http://127.0.0.1:9: connect ECONNREFUSED');
+  });
+
+  it('lists quarantine with its own flags, showing when an entry was re-driven', async () => {
+    const io = fakeIo({
+      files: { '.tollgate/status.json': LOCAL_STATUS },
+      api: () => [200, { entries: [{ ...quarantined, redrivenAt: '2026-11-30T08:00:00.000Z' }] }],
+    });
+    const result = await run(['quarantine', '--tenant', 'newco', '--limit', '5'], io);
+    expect(result.code).toBe(0);
+    expect(io.requests.map((r) => [r.method, r.url])).toEqual([
+      ['GET', 'http://127.0.0.1:4000/v1/quarantine?tenant=newco&limit=5'],
+    ]);
+    expect(result.stdout.split('\n')[1]).toContain('2026-11-30T08:00:00.000Z');
+  });
+
+  it('re-drives with quarantine redrive, sending its flags as the body', async () => {
+    const answer = {
+      dryRun: false,
+      matched: 1,
+      redriven: 1,
+      failed: 0,
+      entries: [{ entry: quarantined, status: 'redriven', redrivenAt: '2026-11-30T08:00:00.000Z' }],
+    };
+    const io = fakeIo({ files: { '.tollgate/status.json': LOCAL_STATUS }, api: () => [200, answer] });
+    const result = await run(
+      ['quarantine', 'redrive', '--tenant', 'newco', '--reason', 'unknown_tenant', '--limit', '20'],
+      io,
+    );
+    expect(result.code).toBe(0);
+    expect(io.requests).toEqual([
+      expect.objectContaining({
+        method: 'POST',
+        url: 'http://127.0.0.1:4000/v1/quarantine/redrive',
+        body: { tenant: 'newco', reason: 'unknown_tenant', limit: 20 },
+      }),
+    ]);
+    expect(result.stdout).toContain('re-drove 1 of 1 entries to the stream; 0 failed');
+    expect(result.stdout).toMatch(/newco\s+unknown_tenant\s+01JDZ4V7K3Q8\s+redriven/);
+  });
+
+  it('asks for a dry run with --dry-run and prints the JSON answer with --json', async () => {
+    const answer = { dryRun: true, matched: 0, redriven: 0, failed: 0, entries: [] };
+    const io = fakeIo({ files: { '.tollgate/status.json': LOCAL_STATUS }, api: () => [200, answer] });
+    const result = await run(['quarantine', 'redrive', '--dry-run', '--json'], io);
+    expect(result.code).toBe(0);
+    expect(io.requests[0]?.body).toEqual({ dryRun: true });
+    expect(JSON.parse(result.stdout)).toEqual(answer);
+  });
+
+  it('exits 1 when some entries could not be re-driven', async () => {
+    const answer = {
+      dryRun: false,
+      matched: 1,
+      redriven: 0,
+      failed: 1,
+      entries: [
+        { entry: quarantined, status: 'failed', error: { code: 'bytes_missing', message: 'blob "k" is gone' } },
+      ],
+    };
+    const io = fakeIo({ files: { '.tollgate/status.json': LOCAL_STATUS }, api: () => [200, answer] });
+    const result = await run(['quarantine', 'redrive'], io);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('bytes_missing: blob "k" is gone');
+    expect(result.stderr).toContain('1 entries could not be re-driven');
   });
 
   it('sends tenants put with exact limit overrides and a billing anchor', async () => {

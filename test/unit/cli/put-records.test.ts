@@ -1,7 +1,7 @@
 import { KinesisClient, PutRecordsCommand, ResourceNotFoundException } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { putRecordsWithRetry } from '../../../functions/cli/put-records.js';
+import { putPackedRecords } from '../../../functions/cli/put-records.js';
 import type { PackedRecord } from '../../../functions/cli/record-packing.js';
 
 const kinesis = mockClient(KinesisClient);
@@ -23,7 +23,7 @@ const throttled = { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMe
 
 beforeEach(() => kinesis.reset());
 
-describe('putRecordsWithRetry', () => {
+describe('putPackedRecords', () => {
   it('retries only the records the service refused, with growing delays', async () => {
     kinesis
       .on(PutRecordsCommand)
@@ -31,7 +31,7 @@ describe('putRecordsWithRetry', () => {
       .resolvesOnce({ FailedRecordCount: 1, Records: [ok, throttled] })
       .resolvesOnce({ FailedRecordCount: 0, Records: [ok] });
     const sleeps: number[] = [];
-    const report = await putRecordsWithRetry(client, records(4), {
+    const report = await putPackedRecords(client, records(4), {
       stream: 'tollgate-usage-events',
       sleep: async (ms) => void sleeps.push(ms),
     });
@@ -57,7 +57,7 @@ describe('putRecordsWithRetry', () => {
   it('gives up after maxAttempts and reports what stayed refused', async () => {
     kinesis.on(PutRecordsCommand).resolves({ FailedRecordCount: 1, Records: [throttled] });
     const sleeps: number[] = [];
-    const report = await putRecordsWithRetry(client, records(1), {
+    const report = await putPackedRecords(client, records(1), {
       stream: 's',
       maxAttempts: 4,
       sleep: async (ms) => void sleeps.push(ms),
@@ -74,7 +74,7 @@ describe('putRecordsWithRetry', () => {
   it('addresses a stream given by ARN with StreamARN', async () => {
     kinesis.on(PutRecordsCommand).resolves({ FailedRecordCount: 0, Records: [ok] });
     const arn = 'arn:aws:kinesis:us-east-1:123456789012:stream/usage';
-    await putRecordsWithRetry(client, records(1), { stream: arn, sleep: async () => {} });
+    await putPackedRecords(client, records(1), { stream: arn, sleep: async () => {} });
     expect(kinesis.commandCalls(PutRecordsCommand)[0]?.args[0].input).toMatchObject({ StreamARN: arn });
   });
 
@@ -83,7 +83,7 @@ describe('putRecordsWithRetry', () => {
       .on(PutRecordsCommand)
       .rejects(new ResourceNotFoundException({ message: 'Stream nope not found', $metadata: {} }));
     await expect(
-      putRecordsWithRetry(client, records(1), { stream: 'nope', sleep: async () => {} }),
+      putPackedRecords(client, records(1), { stream: 'nope', sleep: async () => {} }),
     ).rejects.toThrow(/PutRecords to "nope" failed: ResourceNotFoundException/);
   });
 
@@ -92,7 +92,7 @@ describe('putRecordsWithRetry', () => {
       FailedRecordCount: 0,
       Records: input.Records.map(() => ok),
     }));
-    const report = await putRecordsWithRetry(client, records(1_001), { stream: 's', sleep: async () => {} });
+    const report = await putPackedRecords(client, records(1_001), { stream: 's', sleep: async () => {} });
     expect(kinesis.commandCalls(PutRecordsCommand).map((c) => c.args[0].input.Records?.length)).toEqual([
       500, 500, 1,
     ]);

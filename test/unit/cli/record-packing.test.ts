@@ -3,10 +3,9 @@ import {
   batchRecords,
   MAX_RECORDS_PER_REQUEST,
   MAX_REQUEST_BYTES,
-  oversizedEvents,
-  packRecords,
   recordSize,
-} from '../../../functions/cli/record-packing.js';
+} from '../../../functions/adapters/kinesis/put-records.js';
+import { oversizedEvents, packRecords } from '../../../functions/cli/record-packing.js';
 import { MAX_RECORD_BYTES } from '../../../shared/contract/usage-event.js';
 
 const MiB = 1024 * 1024;
