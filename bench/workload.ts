@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import {
+  EVENT_ENVELOPE_BYTES,
+  INVOCATION_PAYLOAD_LIMIT_BYTES,
+} from '../functions/local/event-source/batch-invocation.js';
 
 export interface WorkloadOptions {
   readonly events: number;
@@ -31,9 +35,6 @@ export interface Workload {
   readonly totalEvents: number;
   readonly bytes: number;
 }
-
-/** Lambda's synchronous invocation payload limit, which also bounds a Kinesis batch. */
-export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 const MODELS = ['gpt-4o', 'claude-sonnet', 'llama-3-70b'];
 const WORKSPACES = ['support', 'research'];
@@ -157,10 +158,11 @@ export function generateWorkload(options: WorkloadOptions, now: number): Workloa
   let current: KinesisStreamRecord[] = [];
   let payload = 0;
   for (const record of records) {
-    const size = record.kinesis.data.length + 400;
+    const size = Buffer.byteLength(JSON.stringify(record)) + 1;
     if (
       current.length > 0 &&
-      (current.length >= options.recordsPerBatch || payload + size > LAMBDA_PAYLOAD_BYTES)
+      (current.length >= options.recordsPerBatch ||
+        payload + size > INVOCATION_PAYLOAD_LIMIT_BYTES - EVENT_ENVELOPE_BYTES)
     ) {
       batches.push({ Records: current });
       current = [];
