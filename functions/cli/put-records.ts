@@ -33,9 +33,14 @@ export async function putPackedRecords(
   const result = await putRecordsWithRetry(client, records, options);
   if (result.aborted !== undefined) {
     const { name, message, cause } = result.aborted;
-    throw new CliError('unreachable', `PutRecords to "${options.stream}" failed: ${name}: ${message}`, undefined, {
-      cause,
-    });
+    throw new CliError(
+      'unreachable',
+      `PutRecords to "${options.stream}" failed: ${name}: ${message}`,
+      undefined,
+      {
+        cause,
+      },
+    );
   }
   let failed = 0;
   let failedEvents = 0;

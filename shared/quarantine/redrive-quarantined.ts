@@ -87,7 +87,10 @@ async function bytesOf(
   }
 }
 
-async function redriveChunk(deps: RedriveDeps, entries: readonly QuarantinedItem[]): Promise<RedriveEntryResult[]> {
+async function redriveChunk(
+  deps: RedriveDeps,
+  entries: readonly QuarantinedItem[],
+): Promise<RedriveEntryResult[]> {
   const results: Array<RedriveEntryResult | undefined> = entries.map(() => undefined);
   const toPut: Array<{ index: number; record: RecordToWrite }> = [];
   const read = await Promise.all(entries.map((entry) => bytesOf(deps, entry)));

@@ -126,7 +126,8 @@ export function parseRedriveInput(body: unknown): RedriveInputResult {
     ['dryRun', dryRun],
     ['includeRedriven', includeRedriven],
   ] as const) {
-    if (value !== undefined && typeof value !== 'boolean') issues.push({ path: name, message: 'must be true or false' });
+    if (value !== undefined && typeof value !== 'boolean')
+      issues.push({ path: name, message: 'must be true or false' });
   }
   if (issues.length > 0) return { ok: false, issues };
   return {

@@ -377,6 +377,7 @@ describe('with default context', () => {
           TOLLGATE_CONFIG_TABLE: Match.anyValue(),
           TOLLGATE_QUARANTINE_TABLE: Match.anyValue(),
           TOLLGATE_STREAM_NAME: { Ref: Match.stringLikeRegexp('^IngestEvents') },
+          TOLLGATE_QUARANTINE_BUCKET: { Ref: Match.stringLikeRegexp('^QuarantineBlobs') },
           TOLLGATE_ADMIN_TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^ApiAdminToken') },
           POWERTOOLS_SERVICE_NAME: 'tollgate-api',
         }),
@@ -424,6 +425,23 @@ describe('with default context', () => {
       expect([statement.Action].flat().filter((action) => writeActions.test(String(action)))).toEqual([]);
     }
     expect(onTable(statementsOf('ApiHandlerRole'), 'TablesDedup')).toEqual([]);
+  });
+
+  it('lets the API re-drive quarantine: GetObject on the blob keys, UpdateItem on the quarantine table, no other write', () => {
+    const statements = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('ApiHandlerRole'))
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+    const actionsOn = (resourcePrefix: string) =>
+      statements
+        .filter((statement) => JSON.stringify(statement.Resource).includes(`"${resourcePrefix}`))
+        .flatMap((statement) => [statement.Action].flat().map(String));
+    expect(actionsOn('QuarantineBlobs')).toEqual(['s3:GetObject']);
+    const s3Statement = statements.find((statement) => statement.Action === 's3:GetObject');
+    expect(JSON.stringify(s3Statement?.Resource)).toContain('/quarantine/*');
+    const quarantineWrites = actionsOn('TablesQuarantine').filter((action) =>
+      /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/.test(action),
+    );
+    expect(quarantineWrites).toEqual(['dynamodb:UpdateItem']);
   });
 
   it('routes ANY /v1/{proxy+} to the API function with access logs and throttling', () => {

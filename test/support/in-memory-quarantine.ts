@@ -36,8 +36,12 @@ export function quarantinedItem(overrides: Partial<QuarantinedItem> = {}): Quara
   };
 }
 
-const keyOf = (e: Pick<QuarantinedItem, 'tenant' | 'receivedAt' | 'shardId' | 'sequenceNumber' | 'subIndex' | 'eventIndex'>) =>
-  [e.tenant, e.receivedAt, e.shardId, e.sequenceNumber, e.subIndex, e.eventIndex].join('|');
+const keyOf = (
+  e: Pick<
+    QuarantinedItem,
+    'tenant' | 'receivedAt' | 'shardId' | 'sequenceNumber' | 'subIndex' | 'eventIndex'
+  >,
+) => [e.tenant, e.receivedAt, e.shardId, e.sequenceNumber, e.subIndex, e.eventIndex].join('|');
 
 /** Items in listing order (newest first, as given); the cursor is a position in that list. */
 export class InMemoryQuarantine implements QuarantineReader, QuarantineMarker {

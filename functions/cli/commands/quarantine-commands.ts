@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { MAX_REDRIVE_LIMIT } from '../../../shared/quarantine/redrive.js';
 import { asFlagError } from '../api-client.js';
-import { CliError } from '../cli-error.js';
+import { CliError, usageError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
 import * as flags from '../flags.js';
 import { formatTable } from '../format-table.js';
@@ -88,8 +88,19 @@ function listQuarantine(io: CliIo) {
   };
 }
 
+/** A flag of the list given before `redrive` would be ignored: refuse it, naming it. */
+function refuseListFlags(command: Command): void {
+  const given = Object.keys(command.parent?.opts() ?? {});
+  const name = given[0];
+  if (name !== undefined) {
+    const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw usageError(flag, `give it after "redrive" ("quarantine redrive ${flag} …")`);
+  }
+}
+
 function redriveQuarantine(io: CliIo) {
-  return async (options: RedriveOptions) => {
+  return async (options: RedriveOptions, command: Command) => {
+    refuseListFlags(command);
     const client = await connect(options, io);
     const answer = (await client
       .call('POST', '/v1/quarantine/redrive', {
@@ -145,7 +156,7 @@ export function registerQuarantineCommands(program: Command, io: CliIo): void {
   const quarantine = withApiOptions(
     program
       .command('quarantine')
-      .description('quarantined records and events, newest first (and `quarantine redrive`)')
+      .description('quarantined records and events, newest first; `quarantine redrive` puts them back')
       // The list's flags stop at `redrive`, which has its own (see buildProgram).
       .enablePositionalOptions()
       .option('--tenant <tenant>', 'only this tenant', flags.tenantId)

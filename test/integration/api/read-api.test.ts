@@ -507,7 +507,9 @@ describe('re-driving quarantine entries on DynamoDB Local and the Kinesis emulat
       },
       { tenant: 'r4', limit: 10 },
     );
-    expect(report.entries.map((e) => [e.status, e.entry.blobKey !== undefined])).toEqual([['redriven', true]]);
+    expect(report.entries.map((e) => [e.status, e.entry.blobKey !== undefined])).toEqual([
+      ['redriven', true],
+    ]);
     const landed = report.entries[0]!.record!;
     const { ShardIterator } = await stack.kinesis.send(
       new GetShardIteratorCommand({
@@ -518,9 +520,9 @@ describe('re-driving quarantine entries on DynamoDB Local and the Kinesis emulat
       }),
     );
     const { Records } = await stack.kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
-    expect(Records?.map((r) => [r.PartitionKey, Buffer.from(r.Data!).equals(Buffer.from(large.bytes))])).toEqual([
-      ['r4#2', true],
-    ]);
+    expect(
+      Records?.map((r) => [r.PartitionKey, Buffer.from(r.Data!).equals(Buffer.from(large.bytes))]),
+    ).toEqual([['r4#2', true]]);
   });
 
   it('does not create an entry that does not exist', async () => {

@@ -23,7 +23,10 @@ describe('re-driving quarantined events on the local runtime', () => {
   let runtime: LocalRuntime;
   // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of the API under test, checked by the assertions
   type Json = any;
-  let api: (path: string, init?: { method?: string; body?: unknown }) => Promise<{ status: number; body: Json }>;
+  let api: (
+    path: string,
+    init?: { method?: string; body?: unknown },
+  ) => Promise<{ status: number; body: Json }>;
 
   beforeAll(async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-redrive-'));
@@ -59,7 +62,14 @@ describe('re-driving quarantined events on the local runtime', () => {
     const event = makeEvent({
       subject: tenant,
       time: new Date(Date.now() - 60_000).toISOString(),
-      data: { model: 'gpt-4o', workspace: 'w1', project: 'p', agent: 'a', input_tokens: 700, output_tokens: 50 },
+      data: {
+        model: 'gpt-4o',
+        workspace: 'w1',
+        project: 'p',
+        agent: 'a',
+        input_tokens: 700,
+        output_tokens: 50,
+      },
     });
     const kinesis = createKinesisClient({ endpoint: runtime.status.kinesisEndpoint, region: LOCAL_REGION });
     await kinesis.send(
@@ -78,7 +88,9 @@ describe('re-driving quarantined events on the local runtime', () => {
     expect(quarantined.body.entries[0]).not.toHaveProperty('redrivenAt');
 
     // 2. The fix: the tenant is set up. A dry run shows what a re-drive would take.
-    expect((await api(`/v1/tenants/${tenant}`, { method: 'PUT', body: { plan: 'starter' } })).status).toBe(201);
+    expect((await api(`/v1/tenants/${tenant}`, { method: 'PUT', body: { plan: 'starter' } })).status).toBe(
+      201,
+    );
     expect(await redrive({ tenant, dryRun: true })).toMatchObject({ dryRun: true, matched: 1, redriven: 0 });
     expect(await inputTokens()).toBe('0');
 

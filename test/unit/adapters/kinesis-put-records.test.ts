@@ -46,9 +46,9 @@ describe('putRecordsWithRetry', () => {
     expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(2); // nothing after the failure
     expect(result.outcomes.slice(0, 500).every((o) => o.ok)).toBe(true);
     expect(result.outcomes.slice(500)).toHaveLength(501);
-    expect(result.outcomes.slice(500).every((o) => !o.ok && o.errorCode === 'ResourceNotFoundException')).toBe(
-      true,
-    );
+    expect(
+      result.outcomes.slice(500).every((o) => !o.ok && o.errorCode === 'ResourceNotFoundException'),
+    ).toBe(true);
     expect(result.aborted).toMatchObject({ name: 'ResourceNotFoundException' });
   });
 });

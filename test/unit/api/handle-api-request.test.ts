@@ -464,7 +464,11 @@ describe('quarantine redrive', () => {
       failed: 0,
       entries: [
         {
-          entry: expect.objectContaining({ tenant: 'newco', partitionKey: 'newco#1', redrivenAt: '2026-11-30T12:34:00.000Z' }),
+          entry: expect.objectContaining({
+            tenant: 'newco',
+            partitionKey: 'newco#1',
+            redrivenAt: '2026-11-30T12:34:00.000Z',
+          }),
           status: 'redriven',
           record: { shardId: 'shardId-000000000001', sequenceNumber: '50000001' },
           redrivenAt: '2026-11-30T12:34:00.000Z',

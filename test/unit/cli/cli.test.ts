@@ -31,6 +31,7 @@ describe('argument validation', () => {
     [['quarantine', 'redrive', '--limit', '501'], '--limit'],
     [['quarantine', 'redrive', '--reason', 'bad'], '--reason'],
     [['quarantine', 'redrive', '--tenant', 'a/b'], '--tenant'],
+    [['quarantine', '--limit', '5', 'redrive'], '--limit'],
     [['tenants', 'put', 'acme'], '--plan'],
     [['tenants', 'put', 'acme', '--plan', 'pro', '--override', 'monthly'], '--override'],
     [['tenants', 'put', 'acme', '--plan', 'pro', '--override', 'monthly=-5'], '--override'],
@@ -332,7 +333,11 @@ describe('API commands', () => {
       redriven: 0,
       failed: 1,
       entries: [
-        { entry: quarantined, status: 'failed', error: { code: 'bytes_missing', message: 'blob "k" is gone' } },
+        {
+          entry: quarantined,
+          status: 'failed',
+          error: { code: 'bytes_missing', message: 'blob "k" is gone' },
+        },
       ],
     };
     const io = fakeIo({ files: { '.tollgate/status.json': LOCAL_STATUS }, api: () => [200, answer] });

@@ -72,9 +72,9 @@ describe('redriveQuarantined', () => {
     ];
     const report = await redriveQuarantined(deps, { tenant: 'newco', reason: 'unknown_tenant', limit: 4 });
     expect(report.matched).toBe(4);
-    expect(report.entries.every((e) => e.entry.tenant === 'newco' && e.entry.reason === 'unknown_tenant')).toBe(
-      true,
-    );
+    expect(
+      report.entries.every((e) => e.entry.tenant === 'newco' && e.entry.reason === 'unknown_tenant'),
+    ).toBe(true);
     // pages of 2 from a cursor: the listing is asked for what is still missing
     expect(quarantine.queries.map((q) => [q.tenant, q.reason, q.limit, q.cursor])).toEqual([
       ['newco', 'unknown_tenant', 4, undefined],
@@ -129,12 +129,16 @@ describe('redriveQuarantined', () => {
 
   it('leaves an entry the stream refused unmarked, so a later re-drive picks it up', async () => {
     quarantine.items = [quarantinedItem({ partitionKey: 'hot' }), quarantinedItem()];
-    stream.refuse = (record) => (record.partitionKey === 'hot' ? 'ProvisionedThroughputExceededException' : undefined);
+    stream.refuse = (record) =>
+      record.partitionKey === 'hot' ? 'ProvisionedThroughputExceededException' : undefined;
     const report = await redriveQuarantined(deps, { limit: 10 });
     expect(report).toMatchObject({ redriven: 1, failed: 1 });
     expect(report.entries[0]).toMatchObject({
       status: 'failed',
-      error: { code: 'put_failed', message: expect.stringContaining('ProvisionedThroughputExceededException') },
+      error: {
+        code: 'put_failed',
+        message: expect.stringContaining('ProvisionedThroughputExceededException'),
+      },
     });
     expect(quarantine.items.map((item) => item.redrivenAt === undefined)).toEqual([true, false]);
   });
