@@ -99,11 +99,15 @@ async function timed(
     for (let attempt = 0; records.length > 0; attempt += 1) {
       if (attempt > 20) throw new Error(`${name}: batch did not succeed after 20 retries`);
       const response = await invoke({ Records: records });
-      const failed = response.batchItemFailures[0]?.itemIdentifier;
+      // Lambda resumes from the lowest failed sequence number; Powertools lists failures in
+      // completion order, not stream order.
+      const failed = response.batchItemFailures
+        .map((f) => BigInt(f.itemIdentifier))
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))[0];
       records =
         failed === undefined
           ? []
-          : records.slice(records.findIndex((r) => r.kinesis.sequenceNumber === failed));
+          : records.slice(records.findIndex((r) => BigInt(r.kinesis.sequenceNumber) === failed));
     }
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -245,12 +249,17 @@ async function main() {
       key = page.LastEvaluatedKey;
     } while (key);
     let completed = 0;
+    const statuses = new Map<string, number>();
     key = undefined;
     do {
       const page: ScanCommandOutput = await setup.send(
         new ScanCommand({ TableName: BASELINE_IDEMPOTENCY_TABLE, ExclusiveStartKey: key }),
       );
-      completed += (page.Items ?? []).filter((item) => item.status?.S === 'COMPLETED').length;
+      for (const item of page.Items ?? []) {
+        const status = item.status?.S ?? 'none';
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status === 'COMPLETED') completed += 1;
+      }
       key = page.LastEvaluatedKey;
     } while (key);
     const expected = expectedInputTokens(exactWorkload);
@@ -265,7 +274,7 @@ async function main() {
       requests: b.capacity.requests,
       cpuMicros: b.cpuMicros,
       exact: baselineExact,
-      detail: `input tokens ${baselineTotal} counted, ${expectedTotal} expected; ${completed} of ${exactWorkload.unique.length} idempotency records COMPLETED`,
+      detail: `input tokens ${baselineTotal} counted, ${expectedTotal} expected; ${completed} of ${exactWorkload.unique.length} idempotency records COMPLETED (${[...statuses].map(([k, v]) => `${k} ${v}`).join(', ')})`,
     });
 
     console.error('Tollgate, envelope dedup…');
