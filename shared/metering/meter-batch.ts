@@ -152,7 +152,7 @@ export async function meterBatch(
   const quarantineDone = quarantine.length === 0 ? Promise.resolve([]) : deps.quarantine.put(quarantine);
   const targets = aggregateBatch(toCount);
   const failedTargets = new Set<CounterTarget>();
-  await runPool(targets, deps.writeConcurrency ?? 16, async (target) => {
+  await runPool(targets, deps.writeConcurrency ?? 48, async (target) => {
     const result = await writeCounter(deps.counters, target);
     stats.counterWrites += result.writes;
     stats.conflicts += result.conflicts;

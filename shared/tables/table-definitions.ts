@@ -88,7 +88,8 @@ export const STREAM = {
 export const CONSUMER_SOURCE = {
   /** Lambda's maximum for Kinesis; invocations are also bounded by the 6 MB payload limit. */
   batchSize: 10_000,
-  maxBatchingWindowSeconds: 1,
+  /** Larger batches spread counter writes over more events; usage still lands within seconds. */
+  maxBatchingWindowSeconds: 5,
   parallelizationFactor: 2,
   bisectBatchOnError: true,
   maxRetryAttempts: 10,

@@ -43,7 +43,7 @@ export class DynamoDbDedupStore implements DedupStore {
     private readonly tableName: string,
     options: DynamoDbDedupStoreOptions = {},
   ) {
-    this.#concurrency = options.concurrency ?? 8;
+    this.#concurrency = options.concurrency ?? 16;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
