@@ -191,7 +191,9 @@ export async function writeCounter(
 }
 
 function lowestRecord(pending: Pending): number {
-  return Math.min(...pending.deltas.map((delta) => delta.recordIndex));
+  let lowest = Number.POSITIVE_INFINITY;
+  for (const delta of pending.deltas) if (delta.recordIndex < lowest) lowest = delta.recordIndex;
+  return lowest;
 }
 
 interface PendingClaim {
