@@ -10,7 +10,6 @@ import {
   rollupIdOf,
   rollupPk,
   rollupSk,
-  scopeKeyOf,
   uniqueAttribute,
   valueAttribute,
 } from './counter-keys.js';
@@ -110,33 +109,40 @@ function planOf(meter: Meter): MeterPlan {
   return plan;
 }
 
-interface GroupOfEvent {
-  readonly group: Record<string, string>;
-  readonly key: string;
-}
-
 /**
  * Aggregates counted events into one delta per (counter item, stream record): hourly rollups
  * per meter group and entitlement-period counters. Events must come in batch order. This runs
  * per event on the hot path, so windows, periods and group keys are computed once and cached.
  */
 export function aggregateBatch(events: readonly CountableEvent[]): CounterTarget[] {
-  const targets = new Map<string, CounterTarget>();
+  // Targets in maps of maps keyed by parts the events already hold, so the hot path hashes short
+  // keys instead of building a long item key per event and meter.
+  const rollups = new Map<string, Map<string, Map<number, Map<string, RollupTarget>>>>();
+  const entitlements = new Map<
+    string,
+    Map<EffectiveEntitlement, Map<number, Map<string, EntitlementTarget>>>
+  >();
+  const targets: CounterTarget[] = [];
   const hours = new Map<number, string>();
-  const periods = new Map<string, { start: string; end: string }>();
-  const groups = new Map<string, GroupOfEvent>();
+  const periods = new Map<string, Map<string, Map<number, PeriodOfHour>>>();
+  const groups = new Map<string, string>();
   const eventDeltas = new Map<string, RecordDelta>();
   const encoded = new Map<string, string>();
-  const keyOf = (dimensions: readonly string[], values: Record<string, string>) => {
+  const encode = (value: string) => {
+    let text = encoded.get(value);
+    if (text === undefined) {
+      text = encodeURIComponent(value);
+      encoded.set(value, text);
+    }
+    return text;
+  };
+  /** `groupKeyOf(groupOf(dimensions, data))` without building the group (dimensions sorted). */
+  const keyOf = (dimensions: readonly string[], data: Readonly<Record<string, unknown>>) => {
     let key = '';
     for (const name of dimensions) {
-      const value = values[name]!;
-      let text = encoded.get(value);
-      if (text === undefined) {
-        text = encodeURIComponent(value);
-        encoded.set(value, text);
-      }
-      key += key === '' ? `${name}=${text}` : `&${name}=${text}`;
+      const raw = data[name];
+      const value = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : '';
+      key += key === '' ? `${name}=${encode(value)}` : `&${name}=${encode(value)}`;
     }
     return key;
   };
@@ -149,6 +155,7 @@ export function aggregateBatch(events: readonly CountableEvent[]): CounterTarget
       hourIso = toIso(hour);
       hours.set(hour, hourIso);
     }
+    const tenantRollups = child(rollups, tenant, () => new Map());
     groups.clear();
     eventDeltas.clear();
     for (const { meter, amount, distinct } of countable.contributions) {
@@ -156,25 +163,29 @@ export function aggregateBatch(events: readonly CountableEvent[]): CounterTarget
       // Meters of one rollup share its item: look the item up once per event.
       let delta = eventDeltas.get(plan.rollupId);
       if (delta === undefined) {
-        let group = groups.get(plan.dimensionsKey);
-        if (group === undefined) {
-          const values = groupOf(plan.dimensions, event.data);
-          group = { group: values, key: keyOf(plan.dimensions, values) };
-          groups.set(plan.dimensionsKey, group);
+        let groupKey = groups.get(plan.dimensionsKey);
+        if (groupKey === undefined) {
+          groupKey = keyOf(plan.dimensions, event.data);
+          groups.set(plan.dimensionsKey, groupKey);
         }
-        const sk = rollupSk(hourIso, group.key);
-        const id = `${tenant}\u0000${plan.rollupId}\u0000${sk}`;
-        let target = targets.get(id);
+        const byGroup = child(
+          child(tenantRollups, plan.rollupId, () => new Map()),
+          hour,
+          () => new Map(),
+        );
+        let target = byGroup.get(groupKey);
         if (target === undefined) {
+          const group = groupOf(plan.dimensions, event.data);
           target = {
             kind: 'rollup',
             pk: rollupPk(tenant, plan.rollupId),
-            sk,
-            describe: { tenant, rollup: plan.rollupId, windowStart: hourIso, group: group.group },
+            sk: rollupSk(hourIso, groupKey),
+            describe: { tenant, rollup: plan.rollupId, windowStart: hourIso, group },
             deltas: new Map(),
             ...(plan.compare === undefined ? {} : { compareMeter: plan.compare }),
           };
-          targets.set(id, target);
+          byGroup.set(groupKey, target);
+          targets.push(target);
         }
         delta = deltaFor(target, countable);
         eventDeltas.set(plan.rollupId, delta);
@@ -201,27 +212,40 @@ export function aggregateBatch(events: readonly CountableEvent[]): CounterTarget
       for (const entitlement of countable.entitlements) {
         if (entitlement.meter !== meter.key) continue;
         const anchor = countable.profile.billingAnchor;
-        const periodKey = `${entitlement.period}|${anchor ?? ''}|${hour}`;
-        let period = periods.get(periodKey);
+        const byHour = child(
+          child(periods, anchor ?? '', () => new Map()),
+          entitlement.period,
+          () => new Map(),
+        );
+        let period = byHour.get(hour);
         if (period === undefined) {
           const window = periodWindow(entitlement.period, event.timeMs, anchor);
-          period = { start: toIso(window.start), end: toIso(window.end) };
-          periods.set(periodKey, period);
+          period = { startMs: window.start, start: toIso(window.start), end: toIso(window.end) };
+          byHour.set(hour, period);
         }
-        const scope = entitlement.scope === undefined ? undefined : groupOf([entitlement.scope], event.data);
-        const esk = entitlementSk(entitlement.key, period.start, scopeKeyOf(scope));
-        const eid = `${tenant}\u0000${esk}`;
-        let etarget = targets.get(eid);
+        const byScope = child(
+          child(
+            child(entitlements, tenant, () => new Map()),
+            entitlement,
+            () => new Map(),
+          ),
+          period.startMs,
+          () => new Map(),
+        );
+        const scopeKey = entitlement.scope === undefined ? '*' : keyOf([entitlement.scope], event.data);
+        let etarget = byScope.get(scopeKey);
         if (etarget === undefined) {
+          const scopeValue =
+            entitlement.scope === undefined ? undefined : groupOf([entitlement.scope], event.data);
           etarget = {
             kind: 'entitlement',
             pk: entitlementPk(tenant),
-            sk: esk,
+            sk: entitlementSk(entitlement.key, period.start, scopeKey),
             tenant,
             entitlement,
             periodStart: period.start,
             periodEnd: period.end,
-            ...(scope === undefined ? {} : { scope }),
+            ...(scopeValue === undefined ? {} : { scope: scopeValue }),
             describe: {
               tenant,
               entitlement: entitlement.key,
@@ -229,15 +253,32 @@ export function aggregateBatch(events: readonly CountableEvent[]): CounterTarget
               mode: entitlement.mode,
               periodStart: period.start,
               periodEnd: period.end,
-              ...(scope === undefined ? {} : { scope }),
+              ...(scopeValue === undefined ? {} : { scope: scopeValue }),
             },
             deltas: new Map(),
           };
-          targets.set(eid, etarget);
+          byScope.set(scopeKey, etarget);
+          targets.push(etarget);
         }
         addTo(deltaFor(etarget, countable).add, USED, amount);
       }
     }
   }
-  return [...targets.values()];
+  return targets;
+}
+
+interface PeriodOfHour {
+  readonly startMs: number;
+  readonly start: string;
+  readonly end: string;
+}
+
+/** The value under `key`, created on first use. */
+function child<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
 }
