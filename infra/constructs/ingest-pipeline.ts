@@ -101,8 +101,11 @@ export class IngestPipeline extends Construct {
 
     const role = this.consumer.role;
     this.stream.grantRead(role);
-    tables.byId.usage.grantReadWriteData(role);
-    tables.byId.dedup.grantReadWriteData(role);
+    // Exactly what the consumer calls: conditional UpdateItem on counters; claims are PartiQL
+    // INSERTs (BatchExecuteStatement needs dynamodb:PartiQLInsert, which no grantXData includes)
+    // and holders are read back with BatchGetItem. The stack key is granted by the grants below.
+    tables.byId.usage.grant(role, 'dynamodb:UpdateItem');
+    tables.byId.dedup.grant(role, 'dynamodb:PartiQLInsert', 'dynamodb:BatchGetItem');
     tables.byId.config.grantReadData(role);
     tables.byId.quarantine.grantWriteData(role);
     props.quarantineBucket.grantPut(role);

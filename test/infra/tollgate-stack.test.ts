@@ -427,6 +427,21 @@ describe('with default context', () => {
     expect(onTable(statementsOf('ApiHandlerRole'), 'TablesDedup')).toEqual([]);
   });
 
+  it('grants the consumer exactly the DynamoDB actions it calls on each table, PartiQL claims included', () => {
+    const statements = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('IngestConsumerRole'))
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+    const dynamoActionsOn = (tablePrefix: string) =>
+      statements
+        .filter((statement) => JSON.stringify(statement.Resource).includes(`"${tablePrefix}`))
+        .flatMap((statement) => [statement.Action].flat().map(String))
+        .filter((action) => action.startsWith('dynamodb:'))
+        .sort();
+    // Claims are BatchExecuteStatement INSERTs: without PartiQLInsert every claim is denied.
+    expect(dynamoActionsOn('TablesDedup')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PartiQLInsert']);
+    expect(dynamoActionsOn('TablesUsage')).toEqual(['dynamodb:UpdateItem']);
+  });
+
   it('lets the API re-drive quarantine: GetObject on the blob keys, UpdateItem on the quarantine table, no other write', () => {
     const statements = Object.entries(template.findResources('AWS::IAM::Policy'))
       .filter(([id]) => id.startsWith('ApiHandlerRole'))
