@@ -11,13 +11,7 @@ import type {
 } from './ports.js';
 import type { CountableEvent, StreamRecord } from './prepare-batch.js';
 import { classifyEvents, decodeBatch } from './prepare-batch.js';
-import { publishThresholds, writeCounter } from './write-counters.js';
-
-/** Not an error of this batch: a threshold claimed by another writer is not published yet. */
-export class ThresholdClaimInFlight extends Error {
-  override readonly name = 'ThresholdClaimInFlight';
-  readonly code = 'threshold_claim_in_flight';
-}
+import { lowestRecordOf, publishThresholds, writeCounter } from './write-counters.js';
 
 /** Claim markers outlive the 35-day dedup horizon by a margin. */
 export const CLAIM_TTL_DAYS = 40;
@@ -160,27 +154,21 @@ export async function meterBatch(
       return;
     }
     if (target.kind === 'entitlement' && result.final !== undefined) {
-      const first = lowestOf([...target.deltas.values()].map((deltas) => deltas[0]!.recordIndex));
-      const owner = `${records[first]!.shardId}/${records[first]!.sequenceNumber}`;
+      const first = lowestRecordOf(target);
+      const idOf = (index: number) => `${records[index]!.shardId}/${records[index]!.sequenceNumber}`;
+      const held = new Set(
+        [...target.deltas.values()].flatMap((deltas) => deltas.map((d) => idOf(d.recordIndex))),
+      );
       try {
         const now = (deps.clock ?? Date.now)();
-        const outcome = await publishThresholds(
+        stats.thresholdsPublished += await publishThresholds(
           deps.counters,
           deps.thresholds,
           target,
           result.final,
-          owner,
+          { owner: idOf(first), held },
           now,
         );
-        stats.thresholdsPublished += outcome.published;
-        if (outcome.waiting) {
-          fail(
-            first,
-            new ThresholdClaimInFlight(
-              `${target.pk} ${target.sk}: another writer is publishing a threshold; retrying`,
-            ),
-          );
-        }
       } catch (error) {
         fail(first, error);
       }

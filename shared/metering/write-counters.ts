@@ -173,15 +173,14 @@ export async function writeCounter(
     try {
       outcome = await store.write(write);
     } catch (error) {
-      return { failedRecordIndex: lowestRecord(pending), error, writes, conflicts };
+      return { failedRecordIndex: lowestRecordOf(target), error, writes, conflicts };
     }
     if (outcome.ok) return { writes, conflicts, final: outcome.after };
     conflicts += 1;
     snapshot = outcome.current;
   }
-  const pending = pendingOf(target, snapshot);
   return {
-    failedRecordIndex: lowestRecord(pending),
+    failedRecordIndex: lowestRecordOf(target),
     error: new Error(
       `counter ${target.pk} ${target.sk}: still contended after ${MAX_WRITE_ATTEMPTS} attempts`,
     ),
@@ -190,9 +189,17 @@ export async function writeCounter(
   };
 }
 
-function lowestRecord(pending: Pending): number {
+/**
+ * Where a retry must start for this item: its first record in the batch, not its first
+ * pending one, so the retry also brings back the record that owns any threshold claim this
+ * batch left unpublished (records the item holds already are skipped by its marks).
+ */
+export function lowestRecordOf(target: CounterTarget): number {
   let lowest = Number.POSITIVE_INFINITY;
-  for (const delta of pending.deltas) if (delta.recordIndex < lowest) lowest = delta.recordIndex;
+  for (const deltas of target.deltas.values()) {
+    const first = deltas[0];
+    if (first !== undefined && first.recordIndex < lowest) lowest = first.recordIndex;
+  }
   return lowest;
 }
 
@@ -219,21 +226,21 @@ function pendingClaims(state: ItemSnapshot): PendingClaim[] {
 /**
  * Threshold crossings as an outbox on the entitlement item. Reached percents are claimed by a
  * conditional write (so each is decided once per period), published, then moved to `emitted`.
- * `owner` names the claim by the first stream record of the batch that wrote this item, so the
- * retry of a batch that crashed after its claim publishes its own claim; a claim abandoned for
- * longer than STALE_CLAIM_MS is published by whoever sees it next. A live claim of another
- * writer is left to it, and reported as `waiting` so the caller retries later: until a claim is
- * published, some batch keeps coming back to it. Delivery is therefore at least once, with the
- * crossing's stable id for subscribers to drop a repeat.
+ * A claim names its owner, the first stream record of the batch that wrote this item. A batch
+ * that fails after claiming is retried from that record (see `lowestRecordOf`), and a batch
+ * holding the owner record publishes the claim; a live claim of another writer is left to it; a
+ * claim abandoned for longer than STALE_CLAIM_MS (its batch given up) is published by whoever
+ * writes the item next. Delivery is therefore at least once, with the crossing's stable id for
+ * subscribers to drop a repeat.
  */
 export async function publishThresholds(
   store: UsageCounterStore,
   publisher: ThresholdPublisher,
   target: EntitlementTarget,
   state: ItemSnapshot,
-  owner: string,
+  records: { readonly owner: string; readonly held: ReadonlySet<string> },
   nowMs: number,
-): Promise<{ readonly published: number; readonly waiting: boolean }> {
+): Promise<number> {
   const { limit, thresholds } = target.entitlement;
   let current = state;
   let claimed: number[] = [];
@@ -244,24 +251,23 @@ export async function publishThresholds(
     ]);
     const toClaim = thresholdsToClaim(totalsOf(current), limit, thresholds, known);
     if (toClaim.length === 0) break;
-    const outcome = await store.claimThresholds(target.pk, target.sk, toClaim, `${owner}@${nowMs}`);
+    const outcome = await store.claimThresholds(target.pk, target.sk, toClaim, `${records.owner}@${nowMs}`);
     current = outcome.ok ? outcome.after : outcome.current;
     if (outcome.ok) {
       claimed = toClaim;
       break;
     }
   }
-  const others = pendingClaims(current).filter((c) => !claimed.includes(c.percent));
-  const recovered = others
-    .filter((c) => c.owner === owner || nowMs - c.atMs > STALE_CLAIM_MS)
+  const recovered = pendingClaims(current)
+    .filter((c) => !claimed.includes(c.percent))
+    .filter((c) => records.held.has(c.owner) || nowMs - c.atMs > STALE_CLAIM_MS)
     .map((c) => c.percent);
-  const waiting = others.length > recovered.length;
   const toPublish = [...claimed, ...recovered].sort((a, b) => a - b);
-  if (toPublish.length === 0) return { published: 0, waiting };
+  if (toPublish.length === 0) return 0;
   const totals = totalsOf(current);
   await publisher.publish(toPublish.map((percent) => crossingOf(target, totals, percent)));
   await store.completeThresholds(target.pk, target.sk, toPublish);
-  return { published: toPublish.length, waiting };
+  return toPublish.length;
 }
 
 function totalsOf(state: ItemSnapshot) {

@@ -63,7 +63,7 @@ describe('entitlements enforced in the write, on DynamoDB Local', () => {
       ),
     );
     // Each shard's batch is retried from its first failed record until it succeeds, as the event
-    // source mapping does (a batch that meets another writer's live threshold claim comes back).
+    // source mapping does.
     const failures = await Promise.all(shards.map((batch) => consumeUntilDone(env, batch)));
     expect(failures.every((n) => n < 20)).toBe(true);
     // 16 × 10 × 100 = 16,000 tokens: 10,000 used, 6,000 rejected, none lost
