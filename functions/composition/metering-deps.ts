@@ -2,11 +2,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { MeterBatchDeps } from '../../shared/metering/meter-batch.js';
 import type { ThresholdPublisher } from '../../shared/metering/ports.js';
 import type { BlobStore } from '../adapters/blob/blob-store.js';
-import {
-  CachedCatalogSource,
-  CachedTenantDirectory,
-  DynamoDbConfigStore,
-} from '../adapters/dynamodb/dynamodb-config-store.js';
+import { CachedCatalogSource, CachedTenantDirectory } from '../adapters/dynamodb/cached-config-sources.js';
+import { DynamoDbConfigStore } from '../adapters/dynamodb/dynamodb-config-store.js';
 import { DynamoDbDedupStore } from '../adapters/dynamodb/dynamodb-dedup-store.js';
 import { DynamoDbQuarantineStore } from '../adapters/dynamodb/dynamodb-quarantine-store.js';
 import { DynamoDbUsageCounterStore } from '../adapters/dynamodb/dynamodb-usage-counter-store.js';
