@@ -125,6 +125,11 @@ export class TollgateStack extends Stack {
       this.ingest.deadLetterQueue.queueUrl,
       'SQS queue of batches the consumer gave up on',
     );
+    output(
+      'ConsumerFunctionName',
+      this.ingest.consumer.function.functionName,
+      'Consumer Lambda; invoke it with a replay event to re-meter a given-up batch',
+    );
     output('KeyArn', this.key.keyArn, 'Customer-managed KMS key encrypting the stack data');
   }
 }

@@ -15,7 +15,9 @@ export type CliErrorCode =
   /** Records could not be put to the stream after retries. */
   | 'put_failed'
   /** Quarantined entries could not be re-driven. */
-  | 'redrive_failed';
+  | 'redrive_failed'
+  /** Given-up batches could not be replayed (range expired, metering kept failing). */
+  | 'replay_failed';
 
 export class CliError extends Error {
   override readonly name = 'CliError';

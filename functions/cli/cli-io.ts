@@ -1,11 +1,13 @@
 /**
  * Everything the CLI touches outside itself, injectable for tests: output streams, stdin and
- * files, the environment and working directory, the clock, timers, HTTP and the Kinesis client.
+ * files, the environment and working directory, the clock, timers, HTTP and the Kinesis and
+ * DynamoDB clients.
  */
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { closeAwsClients, createKinesisClient } from '../adapters/aws-clients.js';
+import { closeAwsClients, createDynamoDbClient, createKinesisClient } from '../adapters/aws-clients.js';
 import { usageError } from './cli-error.js';
 
 export interface CliIo {
@@ -14,6 +16,8 @@ export interface CliIo {
   readonly readStdin: () => Promise<string>;
   /** Resolves relative paths against `cwd`. */
   readonly readFile: (path: string) => Promise<string>;
+  /** Appends to a file (created if absent); resolves relative paths against `cwd`. */
+  readonly appendFile: (path: string, text: string) => Promise<void>;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   /** Epoch milliseconds. */
@@ -21,6 +25,7 @@ export interface CliIo {
   readonly sleep: (ms: number) => Promise<void>;
   readonly fetch: typeof fetch;
   readonly kinesis: (options: { readonly endpoint?: string; readonly region: string }) => KinesisClient;
+  readonly dynamodb: (options: { readonly endpoint?: string; readonly region: string }) => DynamoDBClient;
   /** Releases clients (open sockets) before the process exits. */
   readonly close: () => void;
 }
@@ -43,6 +48,7 @@ export function nodeIo(): CliIo {
       return readAll(process.stdin);
     },
     readFile: (path) => readFile(resolvePath(cwd, path), 'utf8'),
+    appendFile: (path, text) => appendFile(resolvePath(cwd, path), text),
     env: process.env,
     cwd,
     now: Date.now,
@@ -50,6 +56,8 @@ export function nodeIo(): CliIo {
     fetch: globalThis.fetch,
     kinesis: ({ endpoint, region }) =>
       createKinesisClient({ region, ...(endpoint === undefined ? {} : { endpoint }) }),
+    dynamodb: ({ endpoint, region }) =>
+      createDynamoDbClient({ region, ...(endpoint === undefined ? {} : { endpoint }) }),
     close: () => closeAwsClients(),
   };
 }

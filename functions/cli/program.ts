@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { registerAdminCommands } from './commands/admin-commands.js';
+import { registerDlqCommands } from './commands/dlq-commands.js';
 import { registerQuarantineCommands } from './commands/quarantine-commands.js';
 import { registerReadCommands } from './commands/read-commands.js';
 import { registerSendCommand } from './commands/send-command.js';
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo): Command {
   registerReadCommands(program, io);
   registerQuarantineCommands(program, io);
   registerAdminCommands(program, io);
+  registerDlqCommands(program, io);
   // Subcommands inherit output and exit behaviour only when configured after they exist.
   const configure = (command: Command) => {
     command.configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).exitOverride();

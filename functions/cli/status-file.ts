@@ -14,16 +14,21 @@ const statusFileSchema = z.object({
   dynamodbEndpoint: z.string().optional(),
   adminToken: z.string().optional(),
   region: z.string().optional(),
+  tables: z.record(z.string(), z.string()).optional(),
+  envelopeDedup: z.boolean().optional(),
 });
 
 export type StatusFile = z.infer<typeof statusFileSchema>;
 
+/** The local runtime's data directory: `$TOLLGATE_DATA_DIR`, else `.tollgate`. */
+export function dataDirOf(io: Pick<CliIo, 'env'>): string {
+  return io.env.TOLLGATE_DATA_DIR === undefined || io.env.TOLLGATE_DATA_DIR === ''
+    ? '.tollgate'
+    : io.env.TOLLGATE_DATA_DIR;
+}
+
 export function statusFilePath(io: Pick<CliIo, 'env'>): string {
-  const dir =
-    io.env.TOLLGATE_DATA_DIR === undefined || io.env.TOLLGATE_DATA_DIR === ''
-      ? '.tollgate'
-      : io.env.TOLLGATE_DATA_DIR;
-  return join(dir, 'status.json');
+  return join(dataDirOf(io), 'status.json');
 }
 
 /** The status file, or `undefined` when there is none; a malformed file is an error. */

@@ -8,6 +8,8 @@ const schema = z.object({
   TOLLGATE_QUARANTINE_TABLE: z.string().min(3),
   TOLLGATE_QUARANTINE_BUCKET: z.string().min(3),
   TOLLGATE_THRESHOLD_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** The usage-event stream: replays read given-up records back from it. */
+  TOLLGATE_STREAM_NAME: z.string().min(1),
   TOLLGATE_ENVELOPE_DEDUP: z.enum(['on', 'off']).default('on'),
   TOLLGATE_CONFIG_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   AWS_REGION: z.string().min(1),

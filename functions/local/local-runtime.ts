@@ -30,6 +30,8 @@ export interface LocalStatus {
   readonly region: string;
   readonly adminToken: string;
   readonly tables: Readonly<Record<string, string>>;
+  /** The consumer's claim mode: a replay (`tollgate dlq replay`) must claim the same way. */
+  readonly envelopeDedup: boolean;
 }
 
 export interface LocalRuntime {
@@ -144,7 +146,7 @@ export async function startLocalRuntime(
       onFailure: async (record) => {
         await appendFile(dlqPath, `${JSON.stringify(record)}\n`);
         print(
-          `consumer: gave up on ${record.shardId} ${record.startSequenceNumber}…${record.endSequenceNumber} (${record.reason}); recorded in ${dlqPath}`,
+          `consumer: gave up on ${record.shardId} ${record.startSequenceNumber}…${record.endSequenceNumber} (${record.reason}); recorded in ${dlqPath} (npx tollgate dlq list, dlq replay)`,
         );
       },
       logger: { warn: (message) => print(`event source: ${message}`) },
@@ -186,6 +188,7 @@ export async function startLocalRuntime(
       region: LOCAL_REGION,
       adminToken,
       tables: resources.tables,
+      envelopeDedup: config.envelopeDedup,
     };
     const statusPath = join(config.dataDir, 'status.json');
     await writeFile(statusPath, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o600 });

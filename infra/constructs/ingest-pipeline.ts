@@ -79,6 +79,8 @@ export class IngestPipeline extends Construct {
         ...tables.nameVariables(),
         TOLLGATE_QUARANTINE_BUCKET: props.quarantineBucket.bucketName,
         TOLLGATE_THRESHOLD_TOPIC_ARN: props.thresholdsTopic.topicArn,
+        // Replays of given-up batches read their records back from the stream.
+        TOLLGATE_STREAM_NAME: this.stream.streamName,
         TOLLGATE_ENVELOPE_DEDUP: props.envelopeDedup,
         POWERTOOLS_SERVICE_NAME: CONSUMER_SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -93,13 +95,17 @@ export class IngestPipeline extends Construct {
         parallelizationFactor: CONSUMER_SOURCE.parallelizationFactor,
         bisectBatchOnError: CONSUMER_SOURCE.bisectBatchOnError,
         retryAttempts: CONSUMER_SOURCE.maxRetryAttempts,
-        maxRecordAge: Duration.seconds(CONSUMER_SOURCE.maxRecordAgeSeconds),
+        ...(CONSUMER_SOURCE.maxRecordAgeSeconds === -1
+          ? {}
+          : { maxRecordAge: Duration.seconds(CONSUMER_SOURCE.maxRecordAgeSeconds) }),
         reportBatchItemFailures: CONSUMER_SOURCE.reportBatchItemFailures,
         onFailure: new SqsDlq(this.deadLetterQueue),
       }),
     );
 
     const role = this.consumer.role;
+    // The event source mapping reads with the function's role, and so do replays
+    // (GetShardIterator, GetRecords, ListShards; docs/operations.md).
     this.stream.grantRead(role);
     // Exactly what the consumer calls: conditional UpdateItem on counters; claims are PartiQL
     // INSERTs (BatchExecuteStatement needs dynamodb:PartiQLInsert, which no grantXData includes)

@@ -1,5 +1,6 @@
 import type { QuarantineReason } from '../contract/reasons.js';
 import { aggregateBatch } from './aggregate-batch.js';
+import { markOf } from './marks.js';
 import type {
   CatalogSource,
   ClaimRequest,
@@ -44,6 +45,20 @@ export interface MeterBatchStats {
   counterWrites: number;
   conflicts: number;
   thresholdsPublished: number;
+  /**
+   * Counter items found already holding a record past `MeterBatchOptions.replayedThrough` of the
+   * same (shard, partition key); always 0 without that option. See `replayFailedBatch`.
+   */
+  countersAhead: number;
+}
+
+export interface MeterBatchOptions {
+  /**
+   * Set when re-metering records the event source gave up on: the last sequence number of their
+   * range. Counter items holding later records of the same (shard, partition key) are reported
+   * in `stats.countersAhead` (the stream moved on past the range, see ADR 0001).
+   */
+  readonly replayedThrough?: string;
 }
 
 export interface MeterBatchResult {
@@ -68,6 +83,7 @@ interface ClaimUnit {
 export async function meterBatch(
   records: readonly StreamRecord[],
   deps: MeterBatchDeps,
+  options: MeterBatchOptions = {},
 ): Promise<MeterBatchResult> {
   const stats: MeterBatchStats = {
     records: records.length,
@@ -80,6 +96,7 @@ export async function meterBatch(
     counterWrites: 0,
     conflicts: 0,
     thresholdsPublished: 0,
+    countersAhead: 0,
   };
   const failed = new Set<number>();
   const errors: unknown[] = [];
@@ -145,10 +162,13 @@ export async function meterBatch(
   // 2. Quarantine (idempotent puts) and counters (conditional writes) in parallel.
   const quarantineDone = quarantine.length === 0 ? Promise.resolve([]) : deps.quarantine.put(quarantine);
   const targets = aggregateBatch(toCount);
+  const writeOptions =
+    options.replayedThrough === undefined ? {} : { aheadOf: markOf(options.replayedThrough) };
   await runPool(targets, deps.writeConcurrency ?? 48, async (target) => {
-    const result = await writeCounter(deps.counters, target);
+    const result = await writeCounter(deps.counters, target, writeOptions);
     stats.counterWrites += result.writes;
     stats.conflicts += result.conflicts;
+    if (result.ahead) stats.countersAhead += 1;
     if (result.failedRecordIndex !== undefined) {
       fail(result.failedRecordIndex, result.error);
       return;

@@ -3,6 +3,7 @@ import type { TenantProfile } from '../catalog/tenant-profile.js';
 import type { QuarantineReason } from '../contract/reasons.js';
 import type { Quantity } from '../decimal/quantity.js';
 import type { EntitlementMode } from './entitlement-split.js';
+import type { StreamRecord } from './prepare-batch.js';
 
 /** The catalog version in force. Adapters cache; the domain asks once per batch. */
 export interface CatalogSource {
@@ -147,4 +148,21 @@ export interface ThresholdCrossing {
 
 export interface ThresholdPublisher {
   publish(crossings: readonly ThresholdCrossing[]): Promise<void>;
+}
+
+/** Consecutive records of one shard, both ends included (an on-failure destination's batch info). */
+export interface StreamRange {
+  readonly shardId: string;
+  readonly startSequenceNumber: string;
+  readonly endSequenceNumber: string;
+}
+
+/** Reads records back from the stream, as the consumer received them. */
+export interface StreamRangeReader {
+  /**
+   * The records of the range still in the stream, in order: from `startSequenceNumber` (or the
+   * first record left, if the stream has trimmed it) through `endSequenceNumber`, or to the end
+   * of the shard; none if the shard itself is gone.
+   */
+  read(range: StreamRange): Promise<StreamRecord[]>;
 }

@@ -31,6 +31,18 @@ export interface CounterWriteResult {
   readonly error?: unknown;
   readonly writes: number;
   readonly conflicts: number;
+  /** The item already held a record past `aheadOf` of one of the target's (shard, partition key)s. */
+  readonly ahead: boolean;
+}
+
+export interface WriteCounterOptions {
+  /**
+   * A mark (`markOf`) no record of this write may be behind: set when re-metering a range the
+   * event source gave up on, to its last record. An item found holding a later record of the
+   * same (shard, partition key) is reported as `ahead`: the stream moved on past the range, and
+   * whatever of the range the item did not count before can no longer pass its mark.
+   */
+  readonly aheadOf?: string;
 }
 
 interface Pending {
@@ -157,13 +169,17 @@ function entitlementWrite(
 export async function writeCounter(
   store: UsageCounterStore,
   target: CounterTarget,
+  options: WriteCounterOptions = {},
 ): Promise<CounterWriteResult & { final?: ItemSnapshot }> {
   let snapshot: ItemSnapshot | undefined;
   let writes = 0;
   let conflicts = 0;
+  let ahead = false;
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
     const pending = pendingOf(target, snapshot);
-    if (pending.deltas.length === 0) return { writes, conflicts, ...(snapshot ? { final: snapshot } : {}) };
+    if (pending.deltas.length === 0) {
+      return { writes, conflicts, ahead, ...(snapshot ? { final: snapshot } : {}) };
+    }
     const write =
       target.kind === 'entitlement'
         ? entitlementWrite(target, pending, snapshot)
@@ -173,11 +189,12 @@ export async function writeCounter(
     try {
       outcome = await store.write(write);
     } catch (error) {
-      return { failedRecordIndex: lowestRecordOf(target), error, writes, conflicts };
+      return { failedRecordIndex: lowestRecordOf(target), error, writes, conflicts, ahead };
     }
-    if (outcome.ok) return { writes, conflicts, final: outcome.after };
+    if (outcome.ok) return { writes, conflicts, ahead, final: outcome.after };
     conflicts += 1;
     snapshot = outcome.current;
+    if (options.aheadOf !== undefined && holdsLaterRecords(target, snapshot, options.aheadOf)) ahead = true;
   }
   return {
     failedRecordIndex: lowestRecordOf(target),
@@ -186,7 +203,17 @@ export async function writeCounter(
     ),
     writes,
     conflicts,
+    ahead,
   };
+}
+
+/** True when the item's mark of some (shard, partition key) of the target is past `mark`. */
+function holdsLaterRecords(target: CounterTarget, snapshot: ItemSnapshot, mark: string): boolean {
+  for (const attribute of target.deltas.keys()) {
+    const held = snapshot.marks.get(attribute);
+    if (held !== undefined && held > mark) return true;
+  }
+  return false;
 }
 
 /**

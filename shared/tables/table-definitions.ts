@@ -92,7 +92,13 @@ export const CONSUMER_SOURCE = {
   maxBatchingWindowSeconds: 5,
   parallelizationFactor: 2,
   bisectBatchOnError: true,
-  maxRetryAttempts: 10,
-  maxRecordAgeSeconds: 7 * 24 * 3600,
+  /**
+   * -1: retry until the records succeed or leave the stream. Never skipping is what keeps the
+   * counters' marks gap-free (ADR 0001); poison records never fail a batch (they are quarantined),
+   * so only an outage retries, and the iterator-age alarm says so.
+   */
+  maxRetryAttempts: -1,
+  /** -1: up to the stream's retention. */
+  maxRecordAgeSeconds: -1,
   reportBatchItemFailures: true,
 } as const;

@@ -151,3 +151,38 @@ export function kinesisRecord(
 export function kinesisEvent(records: readonly KinesisStreamRecord[]): KinesisStreamEvent {
   return { Records: [...records] };
 }
+
+export interface OnFailureRange {
+  readonly shardId?: string;
+  readonly startSequenceNumber: string;
+  readonly endSequenceNumber: string;
+  readonly batchSize?: number;
+  readonly streamArn?: string;
+}
+
+/**
+ * The record a Kinesis event source mapping sends to its on-failure destination (the body of
+ * the dead-letter queue's message) for a batch it gave up on.
+ */
+export function onFailureRecord(range: OnFailureRange) {
+  return {
+    requestContext: {
+      requestId: '316aa6d0-8154-xmpl-9af7-85d5f4a6bc81',
+      functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:tollgate-consumer',
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 11,
+    },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    version: '1.0',
+    timestamp: new Date(ARRIVAL_MS + 600_000).toISOString(),
+    KinesisBatchInfo: {
+      shardId: range.shardId ?? SHARD_ID,
+      startSequenceNumber: range.startSequenceNumber,
+      endSequenceNumber: range.endSequenceNumber,
+      approximateArrivalOfFirstRecord: new Date(ARRIVAL_MS).toISOString(),
+      approximateArrivalOfLastRecord: new Date(ARRIVAL_MS + 1_000).toISOString(),
+      batchSize: range.batchSize ?? 2,
+      streamArn: range.streamArn ?? STREAM_ARN,
+    },
+  };
+}

@@ -360,6 +360,7 @@ describe('with default context', () => {
           TOLLGATE_QUARANTINE_TABLE: { Ref: Match.stringLikeRegexp('^TablesQuarantine') },
           TOLLGATE_QUARANTINE_BUCKET: { Ref: Match.stringLikeRegexp('^QuarantineBlobs') },
           TOLLGATE_THRESHOLD_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^TopicsThresholds') },
+          TOLLGATE_STREAM_NAME: { Ref: Match.stringLikeRegexp('^IngestEvents') },
           TOLLGATE_ENVELOPE_DEDUP: 'on',
           POWERTOOLS_SERVICE_NAME: 'tollgate-consumer',
           POWERTOOLS_METRICS_NAMESPACE: 'Tollgate',
@@ -399,7 +400,8 @@ describe('with default context', () => {
       ParallelizationFactor: CONSUMER_SOURCE.parallelizationFactor,
       BisectBatchOnFunctionError: CONSUMER_SOURCE.bisectBatchOnError,
       MaximumRetryAttempts: CONSUMER_SOURCE.maxRetryAttempts,
-      MaximumRecordAgeInSeconds: CONSUMER_SOURCE.maxRecordAgeSeconds,
+      MaximumRecordAgeInSeconds:
+        CONSUMER_SOURCE.maxRecordAgeSeconds === -1 ? Match.absent() : CONSUMER_SOURCE.maxRecordAgeSeconds,
       FunctionResponseTypes: CONSUMER_SOURCE.reportBatchItemFailures
         ? ['ReportBatchItemFailures']
         : Match.absent(),
@@ -440,6 +442,22 @@ describe('with default context', () => {
     // Claims are BatchExecuteStatement INSERTs: without PartiQLInsert every claim is denied.
     expect(dynamoActionsOn('TablesDedup')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PartiQLInsert']);
     expect(dynamoActionsOn('TablesUsage')).toEqual(['dynamodb:UpdateItem']);
+  });
+
+  it('lets the consumer read its stream back for replays: GetShardIterator, GetRecords and ListShards on it', () => {
+    const statements = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('IngestConsumerRole'))
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+    const streamId = logicalIdOf(template, 'AWS::Kinesis::Stream');
+    const onStream = statements
+      .filter((statement) => JSON.stringify(statement.Resource).includes(`"${streamId}"`))
+      .flatMap((statement) => [statement.Action].flat().map(String));
+    expect(onStream).toEqual(
+      expect.arrayContaining(['kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards']),
+    );
+    expect(
+      onStream.filter((action) => /^kinesis:(Put|Delete|Update|Create|Merge|Split)/.test(action)),
+    ).toEqual([]);
   });
 
   it('lets the API re-drive quarantine: GetObject on the blob keys, UpdateItem on the quarantine table, no other write', () => {
@@ -527,6 +545,7 @@ describe('with default context', () => {
         'ThresholdsTopicArn',
         'AlarmsTopicArn',
         'ConsumerDlqUrl',
+        'ConsumerFunctionName',
       ]),
     );
   });

@@ -1,6 +1,6 @@
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKinesisClient } from '../../../functions/adapters/aws-clients.js';
+import { createDynamoDbClient, createKinesisClient } from '../../../functions/adapters/aws-clients.js';
 import type { CliIo } from '../../../functions/cli/cli-io.js';
 import { runCli } from '../../../functions/cli/program.js';
 import { makeEvent } from '../../factories/events.js';
@@ -25,6 +25,9 @@ describe('tollgate send on the Kinesis emulator', () => {
       readFile: async () => {
         throw Object.assign(new Error('no files'), { code: 'ENOENT' });
       },
+      appendFile: async () => {
+        throw new Error('no files');
+      },
       env: {},
       cwd: '/',
       // The default event time plus a minute, so the events are in the accepted window.
@@ -33,6 +36,8 @@ describe('tollgate send on the Kinesis emulator', () => {
       fetch,
       kinesis: ({ endpoint, region }) =>
         createKinesisClient({ region, ...(endpoint === undefined ? {} : { endpoint }) }),
+      dynamodb: ({ endpoint, region }) =>
+        createDynamoDbClient({ region, ...(endpoint === undefined ? {} : { endpoint }) }),
       close: () => {},
     };
   }

@@ -1,8 +1,11 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { CliIo } from '../../../functions/cli/cli-io.js';
 import { runCli } from '../../../functions/cli/program.js';
 
 export interface FakeIo extends CliIo {
+  /** The files `readFile` serves, with whatever `appendFile` added. */
+  readonly files: Record<string, string>;
   readonly out: string[];
   readonly err: string[];
   readonly sleeps: number[];
@@ -25,7 +28,7 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
   const err: string[] = [];
   const sleeps: number[] = [];
   const requests: FakeIo['requests'] = [];
-  const files = options.files ?? {};
+  const files: Record<string, string> = { ...options.files };
   const fetchFake = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input));
     const method = init?.method ?? 'GET';
@@ -41,6 +44,7 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
     return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   };
   return {
+    files,
     out,
     err,
     sleeps,
@@ -57,6 +61,9 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
       }
       return text;
     },
+    appendFile: async (path, text) => {
+      files[path] = (files[path] ?? '') + text;
+    },
     env: options.env ?? {},
     cwd: '/repo',
     now: () => options.now ?? NOW,
@@ -64,6 +71,8 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
     fetch: fetchFake as typeof fetch,
     kinesis: ({ region }) =>
       new KinesisClient({ region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+    dynamodb: ({ region }) =>
+      new DynamoDBClient({ region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
     close: () => {},
   };
 }

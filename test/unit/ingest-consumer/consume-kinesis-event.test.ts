@@ -39,6 +39,7 @@ describe('the consumer configuration', () => {
     TOLLGATE_QUARANTINE_TABLE: 'quarantine-table',
     TOLLGATE_QUARANTINE_BUCKET: 'quarantine-bucket',
     TOLLGATE_THRESHOLD_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:thresholds',
+    TOLLGATE_STREAM_NAME: 'usage-events',
     AWS_REGION: 'eu-west-1',
   };
 
