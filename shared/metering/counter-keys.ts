@@ -52,6 +52,11 @@ export function uniqueAttribute(meterKey: string): string {
   return `u_${meterKey}`;
 }
 
+/** Set when a UNIQUE_COUNT's distinct values outgrew the item: its count is a lower bound. */
+export function overflowAttribute(meterKey: string): string {
+  return `o_${meterKey}`;
+}
+
 export function latestTimeAttribute(meterKey: string): string {
   return `t_${meterKey}`;
 }

@@ -90,6 +90,15 @@ export interface CounterWrite {
 }
 
 /**
+ * A counter write refused because the item would outgrow DynamoDB's 400 KB: only distinct-value
+ * sets (UNIQUE_COUNT) grow without bound, so the writer retries without them.
+ */
+export class CounterItemTooLarge extends Error {
+  override readonly name = 'CounterItemTooLarge';
+  readonly code = 'counter_item_too_large';
+}
+
+/**
  * Counter items updated by one conditional write each; the condition is the whole
  * exactly-once argument (marks) plus, for entitlements and MAX/LATEST, the value guard.
  */

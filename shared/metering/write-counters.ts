@@ -1,16 +1,17 @@
 import { formatQuantity, type Quantity } from '../decimal/quantity.js';
 import type { CounterTarget, EntitlementTarget, RecordDelta } from './aggregate-batch.js';
 import { USED } from './aggregate-batch.js';
-import { latestTimeAttribute, valueAttribute } from './counter-keys.js';
+import { latestTimeAttribute, overflowAttribute, valueAttribute } from './counter-keys.js';
 import { isBlocked, splitUsage, thresholdsToClaim } from './entitlement-split.js';
 import { isAboveMark } from './marks.js';
-import type {
-  CounterWrite,
-  ItemSnapshot,
-  MarkCondition,
-  ThresholdCrossing,
-  ThresholdPublisher,
-  UsageCounterStore,
+import {
+  CounterItemTooLarge,
+  type CounterWrite,
+  type ItemSnapshot,
+  type MarkCondition,
+  type ThresholdCrossing,
+  type ThresholdPublisher,
+  type UsageCounterStore,
 } from './ports.js';
 
 export const OVERAGE = 'overage';
@@ -74,6 +75,7 @@ function rollupWrite(
   target: CounterTarget,
   pending: Pending,
   snapshot: ItemSnapshot | undefined,
+  withoutSets: boolean,
 ): CounterWrite {
   const add = new Map<string, Quantity>();
   const addToSet = new Map<string, string[]>();
@@ -116,6 +118,11 @@ function rollupWrite(
     }
   }
   for (const [attribute, list] of addToSet) addToSet.set(attribute, [...new Set(list)]);
+  if (withoutSets) {
+    // The item cannot hold more distinct values: keep every other meter exact, flag the set.
+    for (const attribute of addToSet.keys()) set.set(overflowAttribute(attribute.slice(2)), '1');
+    addToSet.clear();
+  }
   return {
     pk: target.pk,
     sk: target.sk,
@@ -175,6 +182,7 @@ export async function writeCounter(
   let writes = 0;
   let conflicts = 0;
   let ahead = false;
+  let withoutSets = false;
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
     const pending = pendingOf(target, snapshot);
     if (pending.deltas.length === 0) {
@@ -183,12 +191,17 @@ export async function writeCounter(
     const write =
       target.kind === 'entitlement'
         ? entitlementWrite(target, pending, snapshot)
-        : rollupWrite(target, pending, snapshot);
+        : rollupWrite(target, pending, snapshot, withoutSets);
     writes += 1;
     let outcome: Awaited<ReturnType<UsageCounterStore['write']>>;
     try {
       outcome = await store.write(write);
     } catch (error) {
+      if (error instanceof CounterItemTooLarge && write.addToSet.size > 0 && !withoutSets) {
+        // Retrying it would fail forever and hold the shard: drop the sets, keep the counts.
+        withoutSets = true;
+        continue;
+      }
       return { failedRecordIndex: lowestRecordOf(target), error, writes, conflicts, ahead };
     }
     if (outcome.ok) return { writes, conflicts, ahead, final: outcome.after };

@@ -17,6 +17,8 @@ export interface RollupRow {
   readonly sets: ReadonlyMap<string, ReadonlySet<string>>;
   /** `t_{meterKey}` → event time of the LATEST value (RFC 3339, as sent). */
   readonly times: ReadonlyMap<string, string>;
+  /** Meter keys whose distinct values outgrew the item (`o_{meterKey}`): their count is a lower bound. */
+  readonly overflowed?: ReadonlySet<string>;
 }
 
 /** One entitlement-period counter item (one per entitlement × period × scope value). */

@@ -41,6 +41,11 @@ export interface UsageReport {
   readonly total: string;
   /** Windows and groups with recorded usage, by window start then group. */
   readonly rows: readonly UsageReportRow[];
+  /**
+   * Present (true) when a UNIQUE_COUNT's distinct values outgrew a counter item in the range:
+   * the counts are then lower bounds.
+   */
+  readonly approximate?: true;
 }
 
 interface Bucket {
@@ -57,9 +62,11 @@ export function summarizeUsage(query: UsageQuery, rows: readonly RollupRow[]): U
   const empty = accumulatorFor(meter);
   const total = empty();
   const buckets = new Map<string, Bucket>();
+  let approximate = false;
   for (const row of rows) {
     const startMs = parseRfc3339Millis(row.windowStart);
     if (Number.isNaN(startMs) || startMs < fromMs || startMs >= toMs) continue;
+    if (row.overflowed?.has(meter.key)) approximate = true;
     const window = windowSize === 'DAY' ? dayWindow(startMs) : hourWindow(startMs);
     const group = Object.fromEntries(groupBy.map((name) => [name, row.group[name] ?? '']));
     // Values in the asked order: identifies the group and orders rows by the first dimension asked.
@@ -116,6 +123,7 @@ export function summarizeUsage(query: UsageQuery, rows: readonly RollupRow[]): U
     to: toIso(toMs),
     total: formatQuantity(total.value() ?? 0n),
     rows: reportRows,
+    ...(approximate ? { approximate: true as const } : {}),
   };
 }
 

@@ -4,7 +4,12 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import type { CounterWrite, UsageCounterStore, WriteOutcome } from '../../../shared/metering/ports.js';
+import {
+  CounterItemTooLarge,
+  type CounterWrite,
+  type UsageCounterStore,
+  type WriteOutcome,
+} from '../../../shared/metering/ports.js';
 import { EMITTED, pendingAttribute } from '../../../shared/metering/write-counters.js';
 import {
   describeValue,
@@ -13,6 +18,9 @@ import {
   scalarValue,
   snapshotOf,
 } from './attribute-values.js';
+
+/** DynamoDB's refusal of an update that would grow an item past 400 KB. */
+const ITEM_TOO_LARGE = /item size.*exceeded the maximum allowed size/i;
 
 /**
  * Counter items in the usage table. Marshals the domain's `CounterWrite` into one conditional
@@ -125,6 +133,11 @@ export class DynamoDbUsageCounterStore implements UsageCounterStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         return { ok: false, current: snapshotOf(error.Item) };
+      }
+      if (error instanceof Error && ITEM_TOO_LARGE.test(error.message)) {
+        throw new CounterItemTooLarge(`${input.Key?.pk?.S} ${input.Key?.sk?.S}: ${error.message}`, {
+          cause: error,
+        });
       }
       throw error;
     }

@@ -54,7 +54,9 @@ export function rollupRowOf(item: Item): RollupRow {
   const values = new Map<string, Quantity>();
   const sets = new Map<string, ReadonlySet<string>>();
   const times = new Map<string, string>();
+  const overflowed = new Set<string>();
   for (const [name, value] of Object.entries(item)) {
+    if (name.startsWith('o_')) overflowed.add(name.slice(2));
     if (name.startsWith('m_') && value.N !== undefined) values.set(name, parseStoredQuantity(value.N));
     else if (name.startsWith('u_') && value.SS !== undefined) sets.set(name, new Set(value.SS));
     else if (name.startsWith('t_') && value.S !== undefined) times.set(name, value.S);
@@ -65,6 +67,7 @@ export function rollupRowOf(item: Item): RollupRow {
     values,
     sets,
     times,
+    ...(overflowed.size === 0 ? {} : { overflowed }),
   };
 }
 

@@ -1,7 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbUsageReader } from '../../../functions/adapters/dynamodb/dynamodb-usage-reader.js';
+import { compileCatalog } from '../../../shared/catalog/compiled-catalog.js';
+import { queryUsage } from '../../../shared/usage/query-usage.js';
 import { ARRIVAL_MS, EVENT_TIME, kinesisEvent, kinesisRecord, makeEvent } from '../../factories/events.js';
-import { createMeteringEnv, type MeteringEnv } from '../support/metering-env.js';
+import { createMeteringEnv, type MeteringEnv, TEST_CATALOG } from '../support/metering-env.js';
 
 const TOKENS = 'llm.completion|model,workspace';
 
@@ -165,5 +168,40 @@ describe('the consumer on DynamoDB Local', () => {
     const [last] = await env.items('R#acme#storage.snapshot||last_gb');
     expect(peak?.m_peak_gb?.N).toBe('9');
     expect(last?.m_last_gb?.N).toBe('5'); // the value at 20:30, the latest event time
+  });
+
+  it('keeps counting when distinct values outgrow their item, and flags the distinct count', async () => {
+    // 2,200 distinct agents of ~200 characters: more than one 400 KB item can hold.
+    const time = new Date(ARRIVAL_MS - 3 * 3_600_000).toISOString();
+    const records = Array.from({ length: 22 }, (_, r) =>
+      kinesisRecord(
+        Array.from({ length: 100 }, (_, i) =>
+          makeEvent({
+            subject: 'acme',
+            time,
+            data: { model: 'wide', workspace: 'w', input_tokens: 1, agent: `${r}-${i}-${'a'.repeat(200)}` },
+          }),
+        ),
+      ),
+    );
+    expect(await env.consume(kinesisEvent(records))).toEqual({ batchItemFailures: [] });
+    const [agents] = (await env.items('R#acme#llm.completion|')).filter((i) =>
+      i.windowStart?.S?.startsWith(time.slice(0, 13)),
+    );
+    expect(agents?.o_agents?.S).toBe('1');
+    expect(agents?.u_agents).toBeUndefined();
+    // 22 × 100 events × 1 token: every other meter stays exact
+    const tokens = (await env.items('R#acme#llm.completion|model,workspace')).filter(
+      (i) => i.group?.M?.model?.S === 'wide',
+    );
+    expect(tokens.map((i) => i.m_input_tokens?.N)).toEqual(['2200']);
+    // The usage API says the distinct count is a lower bound.
+    const report = await queryUsage(
+      new DynamoDbUsageReader(env.stack.dynamodb, env.stack.tables.usage),
+      compileCatalog(TEST_CATALOG),
+      { tenant: 'acme', meter: 'agents', from: time, to: new Date(ARRIVAL_MS).toISOString() },
+      ARRIVAL_MS,
+    );
+    expect(report.approximate).toBe(true);
   });
 });
