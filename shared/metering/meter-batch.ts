@@ -52,6 +52,23 @@ export interface MeterBatchStats {
   countersAhead: number;
 }
 
+/** Stats of a batch before anything happened to it. */
+export function emptyMeterBatchStats(records = 0): MeterBatchStats {
+  return {
+    records,
+    events: 0,
+    counted: 0,
+    redelivered: 0,
+    duplicates: 0,
+    quarantined: {},
+    claims: 0,
+    counterWrites: 0,
+    conflicts: 0,
+    thresholdsPublished: 0,
+    countersAhead: 0,
+  };
+}
+
 export interface MeterBatchOptions {
   /**
    * Set when re-metering records the event source gave up on: the last sequence number of their
@@ -85,19 +102,7 @@ export async function meterBatch(
   deps: MeterBatchDeps,
   options: MeterBatchOptions = {},
 ): Promise<MeterBatchResult> {
-  const stats: MeterBatchStats = {
-    records: records.length,
-    events: 0,
-    counted: 0,
-    redelivered: 0,
-    duplicates: 0,
-    quarantined: {},
-    claims: 0,
-    counterWrites: 0,
-    conflicts: 0,
-    thresholdsPublished: 0,
-    countersAhead: 0,
-  };
+  const stats = emptyMeterBatchStats(records.length);
   const failed = new Set<number>();
   const errors: unknown[] = [];
   const fail = (recordIndex: number, error: unknown) => {

@@ -4,6 +4,7 @@ import { parseCatalog } from '../../../shared/catalog/load-catalog.js';
 import type { TenantProfile } from '../../../shared/catalog/tenant-profile.js';
 import { formatQuantity } from '../../../shared/decimal/quantity.js';
 import {
+  emptyMeterBatchStats,
   type MeterBatchDeps,
   type MeterBatchOptions,
   type MeterBatchResult,
@@ -53,20 +54,7 @@ function readerOf(records: readonly StreamRecord[]): StreamRangeReader & { reads
 }
 
 function stats(overrides: Partial<MeterBatchStats> = {}): MeterBatchStats {
-  return {
-    records: 0,
-    events: 0,
-    counted: 0,
-    redelivered: 0,
-    duplicates: 0,
-    quarantined: {},
-    claims: 0,
-    counterWrites: 0,
-    conflicts: 0,
-    thresholdsPublished: 0,
-    countersAhead: 0,
-    ...overrides,
-  };
+  return { ...emptyMeterBatchStats(), ...overrides };
 }
 
 /** A meter that answers each call from `script` (then succeeds), recording what it was given. */
