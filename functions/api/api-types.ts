@@ -5,6 +5,8 @@
  */
 import type { Catalog } from '../../shared/catalog/catalog.js';
 import type { TenantProfile } from '../../shared/catalog/tenant-profile.js';
+import type { IngestKeyLookup, IngestKeyStore } from '../../shared/ingest/ingest-keys.js';
+import type { RateLimiter } from '../../shared/ingest/rate-limit.js';
 import type { StreamWriter } from '../../shared/ingest/stream-writer.js';
 import type { QuarantineReader } from '../../shared/quarantine/quarantine-query.js';
 import type { QuarantineBlobReader, QuarantineMarker } from '../../shared/quarantine/redrive.js';
@@ -67,6 +69,13 @@ export interface ApiDeps {
     readonly stream: StreamWriter;
     readonly marker: QuarantineMarker;
   };
+  /** Ingest keys in the config table, for the admin routes that create, list and revoke them. */
+  readonly ingestKeys: IngestKeyStore;
+  /**
+   * What `POST /v1/events` needs. Absent where another function serves that route (on AWS, the
+   * ingest function behind the same API), which then answers 404 here.
+   */
+  readonly ingest?: IngestDeps;
   /**
    * The admin bearer token, or a function that resolves it (the AWS root fetches it from
    * Secrets Manager once per container). An empty token admits no one.
@@ -77,4 +86,19 @@ export interface ApiDeps {
   readonly logger: ApiLogger;
   /** Source of token bytes; `crypto.randomBytes` by default. */
   readonly randomBytes?: (size: number) => Uint8Array;
+}
+
+/** `POST /v1/events`: authenticate an ingest key, throttle it, put its events on the stream. */
+export interface IngestDeps {
+  /** Finds ingest keys by hash; the AWS root caches answers for up to 60 s. */
+  readonly keys: IngestKeyLookup;
+  readonly stream: StreamWriter;
+  readonly limiter: RateLimiter;
+}
+
+/** All the ingest function has: no admin token, no config store, no readers. */
+export interface IngestApiDeps {
+  readonly ingest: IngestDeps;
+  readonly clock: () => number;
+  readonly logger: ApiLogger;
 }

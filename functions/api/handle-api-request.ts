@@ -1,28 +1,34 @@
 /**
- * The one request-handling core of the HTTP API: routing, authentication and authorization,
- * and the mapping of every error to a JSON body with a stable code. The API Gateway handler
- * and the local server only translate their requests into `ApiRequest` and back.
+ * The request-handling core of the HTTP API: every route, authentication and authorization by
+ * the admin token and tenant tokens (ingest keys for `POST /v1/events`), and the domain errors
+ * that are the caller's fault. The API Gateway handler and the local server only translate
+ * their requests into `ApiRequest` and back.
  */
 import { CatalogError } from '../../shared/catalog/catalog.js';
 import { isTenantId } from '../../shared/catalog/tenant-profile.js';
 import { QuarantineQueryError } from '../../shared/quarantine/quarantine-query.js';
 import { UsageError } from '../../shared/usage/usage-error.js';
-import { ApiError, errorResponse, invalidInput, jsonResponse } from './api-error.js';
+import { ApiError, invalidInput } from './api-error.js';
 import type { ApiDeps, ApiRequest, ApiResponse } from './api-types.js';
-import { authenticate, type Principal, requireAdmin, requireTenantOrAdmin } from './auth.js';
-import { matchRoute, type Route } from './route-table.js';
+import {
+  authenticate,
+  authenticateIngestKey,
+  type Principal,
+  requireAdmin,
+  requireTenantOrAdmin,
+} from './auth.js';
+import { ROUTES } from './route-table.js';
+import { ingestApiDeps } from './routes/event-routes.js';
+import { type Route, serveRoutes } from './routing.js';
 
-function pathSegments(path: string): string[] {
-  const segments = path.split('/').filter((segment) => segment !== '');
-  try {
-    return segments.map((segment) => decodeURIComponent(segment));
-  } catch {
-    throw new ApiError(400, 'invalid_path', 'path: contains malformed percent-encoding', 'path');
-  }
-}
-
-async function authorize(route: Route, request: ApiRequest, deps: ApiDeps, params: Record<string, string>) {
+async function authorize(
+  route: Route,
+  request: ApiRequest,
+  deps: ApiDeps,
+  params: Record<string, string>,
+): Promise<Principal | undefined> {
   if (route.access === 'public') return undefined;
+  if (route.access === 'ingest') return authenticateIngestKey(request, ingestApiDeps(deps).ingest.keys);
   const principal: Principal = await authenticate(request, deps);
   const tenant = params.tenant;
   if (tenant !== undefined && !isTenantId(tenant)) {
@@ -60,56 +66,6 @@ function apiErrorOf(error: unknown): ApiError | undefined {
   return undefined;
 }
 
-export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const method = request.method.toUpperCase();
-  let response: ApiResponse;
-  try {
-    const match = matchRoute(method, pathSegments(request.path));
-    if (match.kind === 'not_found') {
-      throw new ApiError(404, 'not_found', `path: no route ${method} ${request.path}`, 'path');
-    }
-    if (match.kind === 'method_not_allowed') {
-      throw new ApiError(
-        405,
-        'method_not_allowed',
-        `method: ${method} is not allowed on ${request.path} (allowed: ${match.allow.join(', ')})`,
-        'method',
-        undefined,
-        { allow: match.allow.join(', ') },
-      );
-    }
-    const principal = await authorize(match.route, request, deps, match.params);
-    response = await match.route.handle({
-      request,
-      deps,
-      params: match.params,
-      ...(principal === undefined ? {} : { principal }),
-    });
-  } catch (error) {
-    const known = apiErrorOf(error);
-    if (known !== undefined) {
-      response = errorResponse(known);
-    } else {
-      deps.logger.error('request failed', {
-        method,
-        path: request.path,
-        requestId: request.requestId,
-        error,
-      });
-      response = jsonResponse(500, {
-        error: {
-          code: 'internal_error',
-          message: 'internal error; the cause is logged',
-          ...(request.requestId === undefined ? {} : { requestId: request.requestId }),
-        },
-      });
-    }
-  }
-  deps.logger.info('request', {
-    method,
-    path: request.path,
-    status: response.status,
-    requestId: request.requestId,
-  });
-  return response;
+export function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  return serveRoutes(request, deps, { routes: ROUTES, authorize, apiErrorOf });
 }

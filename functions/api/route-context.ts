@@ -6,16 +6,17 @@ import { ApiError, MAX_BODY_BYTES, payloadTooLarge } from './api-error.js';
 import type { ApiDeps, ApiRequest, ApiResponse } from './api-types.js';
 import type { Principal } from './auth.js';
 
-export interface RouteContext {
+/** `D`: the dependencies of the function serving the route (the ingest function has fewer). */
+export interface RouteContext<D = ApiDeps> {
   readonly request: ApiRequest;
-  readonly deps: ApiDeps;
-  /** Decoded path parameters (`tenant`, `version`). */
+  readonly deps: D;
+  /** Decoded path parameters (`tenant`, `version`, `keyId`). */
   readonly params: Readonly<Record<string, string>>;
   /** Absent on public routes. */
   readonly principal?: Principal;
 }
 
-export type RouteHandler = (context: RouteContext) => Promise<ApiResponse>;
+export type RouteHandler<D = ApiDeps> = (context: RouteContext<D>) => Promise<ApiResponse>;
 
 export interface ActiveCatalog {
   readonly version: number;

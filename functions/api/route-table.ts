@@ -1,5 +1,5 @@
 /** The API's routes: method, path pattern, who may call it, and the handler. */
-import type { RouteHandler } from './route-context.js';
+import { type Route, route } from './routing.js';
 import {
   activateCatalogVersion,
   getCatalog,
@@ -7,35 +7,22 @@ import {
   listCatalogVersions,
   postCatalog,
 } from './routes/catalog-routes.js';
+import { postEvents, withIngestDeps } from './routes/event-routes.js';
+import { createIngestKey, listIngestKeys, revokeIngestKey } from './routes/key-routes.js';
 import { listQuarantine, redriveQuarantine } from './routes/quarantine-routes.js';
 import { createTenantToken, getTenant, putTenant } from './routes/tenant-routes.js';
 import { getEntitlements, getUsage } from './routes/usage-routes.js';
 
-/**
- * - `public`: no token;
- * - `admin`: the admin token;
- * - `tenant`: the admin, or a token of the `{tenant}` in the path;
- * - `quarantine`: the admin, or a tenant token listing its own tenant (`?tenant=`).
- */
-export type Access = 'public' | 'admin' | 'tenant' | 'quarantine';
-
-export interface Route {
-  readonly method: string;
-  /** Segments; `:name` captures one (decoded) segment. */
-  readonly pattern: readonly string[];
-  readonly access: Access;
-  readonly handle: RouteHandler;
-}
-
-function route(method: string, path: string, access: Access, handle: RouteHandler): Route {
-  return { method, pattern: path.split('/').filter(Boolean), access, handle };
-}
-
+/** Every route; on AWS, API Gateway sends `POST /v1/events` to the ingest function instead. */
 export const ROUTES: readonly Route[] = [
   route('GET', '/v1/health', 'public', getHealth),
+  route('POST', '/v1/events', 'ingest', withIngestDeps(postEvents)),
   route('PUT', '/v1/tenants/:tenant', 'admin', putTenant),
   route('GET', '/v1/tenants/:tenant', 'admin', getTenant),
   route('POST', '/v1/tenants/:tenant/tokens', 'admin', createTenantToken),
+  route('POST', '/v1/tenants/:tenant/keys', 'admin', createIngestKey),
+  route('GET', '/v1/tenants/:tenant/keys', 'admin', listIngestKeys),
+  route('DELETE', '/v1/tenants/:tenant/keys/:keyId', 'admin', revokeIngestKey),
   route('GET', '/v1/tenants/:tenant/usage', 'tenant', getUsage),
   route('GET', '/v1/tenants/:tenant/entitlements', 'tenant', getEntitlements),
   route('GET', '/v1/quarantine', 'quarantine', listQuarantine),
@@ -45,35 +32,3 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/v1/catalog/versions', 'admin', listCatalogVersions),
   route('POST', '/v1/catalog/versions/:version/activate', 'admin', activateCatalogVersion),
 ];
-
-export type RouteMatch =
-  | { readonly kind: 'found'; readonly route: Route; readonly params: Record<string, string> }
-  | { readonly kind: 'method_not_allowed'; readonly allow: readonly string[] }
-  | { readonly kind: 'not_found' };
-
-function matchPattern(
-  pattern: readonly string[],
-  segments: readonly string[],
-): Record<string, string> | undefined {
-  if (pattern.length !== segments.length) return undefined;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < pattern.length; i += 1) {
-    const part = pattern[i] ?? '';
-    const segment = segments[i] ?? '';
-    if (part.startsWith(':')) params[part.slice(1)] = segment;
-    else if (part !== segment) return undefined;
-  }
-  return params;
-}
-
-/** Matches decoded path segments against the routes. */
-export function matchRoute(method: string, segments: readonly string[], routes = ROUTES): RouteMatch {
-  const allow: string[] = [];
-  for (const candidate of routes) {
-    const params = matchPattern(candidate.pattern, segments);
-    if (params === undefined) continue;
-    if (candidate.method === method) return { kind: 'found', route: candidate, params };
-    allow.push(candidate.method);
-  }
-  return allow.length > 0 ? { kind: 'method_not_allowed', allow } : { kind: 'not_found' };
-}

@@ -11,6 +11,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { z } from 'zod';
 import { S3BlobStore } from '../adapters/blob/s3-blob-store.js';
 import { DynamoDbConfigStore } from '../adapters/dynamodb/dynamodb-config-store.js';
+import { DynamoDbIngestKeyStore } from '../adapters/dynamodb/dynamodb-ingest-key-store.js';
 import { DynamoDbQuarantineReader } from '../adapters/dynamodb/dynamodb-quarantine-reader.js';
 import { DynamoDbQuarantineStore } from '../adapters/dynamodb/dynamodb-quarantine-store.js';
 import { DynamoDbUsageReader } from '../adapters/dynamodb/dynamodb-usage-reader.js';
@@ -32,6 +33,11 @@ export type AwsApiConfig = z.infer<typeof schema>;
 
 /** Throws `ConfigurationError` naming each bad or missing variable. */
 export function readAwsApiConfig(env: NodeJS.ProcessEnv): AwsApiConfig {
+  return parseEnvironment(schema, env);
+}
+
+/** The environment through `schema`; throws `ConfigurationError` naming each bad or missing variable. */
+export function parseEnvironment<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues
@@ -64,7 +70,7 @@ export async function fetchSecretString(client: SecretsManagerClient, secretId: 
   return token;
 }
 
-function powertoolsApiLogger(logger: Logger): ApiLogger {
+export function powertoolsApiLogger(logger: Logger): ApiLogger {
   return {
     info: (message, details) => logger.info(message, { ...details }),
     error: (message, details) => {
@@ -82,6 +88,8 @@ export function awsApiDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
   const blobs = new S3BlobStore(new S3Client({ region }), config.TOLLGATE_QUARANTINE_BUCKET);
   return {
     config: new DynamoDbConfigStore(dynamodb, config.TOLLGATE_CONFIG_TABLE),
+    ingestKeys: new DynamoDbIngestKeyStore(dynamodb, config.TOLLGATE_CONFIG_TABLE),
+    // No `ingest`: API Gateway sends POST /v1/events to the ingest function (aws-ingest.ts).
     usage: new DynamoDbUsageReader(dynamodb, config.TOLLGATE_USAGE_TABLE),
     quarantine: new DynamoDbQuarantineReader(dynamodb, config.TOLLGATE_QUARANTINE_TABLE),
     redrive: {

@@ -4,10 +4,12 @@ import { extname, join } from 'node:path';
 import { loadCatalogText } from '../../shared/catalog/load-catalog.js';
 import { loadTenantSeedText } from '../../shared/catalog/tenant-profile.js';
 import { closeAwsClients, createDynamoDbClient, createKinesisClient } from '../adapters/aws-clients.js';
+import { DynamoDbIngestKeyStore } from '../adapters/dynamodb/dynamodb-ingest-key-store.js';
 import { DynamoDbQuarantineReader } from '../adapters/dynamodb/dynamodb-quarantine-reader.js';
 import { DynamoDbQuarantineStore } from '../adapters/dynamodb/dynamodb-quarantine-store.js';
 import { DynamoDbUsageReader } from '../adapters/dynamodb/dynamodb-usage-reader.js';
 import { KinesisStreamWriter } from '../adapters/kinesis/kinesis-stream-writer.js';
+import { TokenBucketRateLimiter } from '../adapters/local/token-bucket-rate-limiter.js';
 import { type ApiServer, startApiServer } from '../api/local-server.js';
 import { localBlobStore, localMeteringDeps } from '../composition/local.js';
 import { type ConsumerObserver, createConsumer } from '../ingest-consumer/consume-kinesis-event.js';
@@ -155,11 +157,24 @@ export async function startLocalRuntime(
 
     const adminToken = await adminTokenFor(config);
     const blobs = localBlobStore(config.dataDir);
+    const ingestKeys = new DynamoDbIngestKeyStore(dynamodbClient, resources.tables.config);
     const api: ApiServer = await startApiServer({
       host: '127.0.0.1',
       port: config.apiPort,
       deps: {
         config: deps.config,
+        ingestKeys,
+        // POST /v1/events on the same server. Keys are read on every request (a revoked key is
+        // refused at once) and throttled by in-memory token buckets: one process, one limiter.
+        ingest: {
+          keys: ingestKeys,
+          stream: new KinesisStreamWriter(kinesisClient, {
+            stream: resources.streamName,
+            maxAttempts: 4,
+            maxDelayMs: 400,
+          }),
+          limiter: new TokenBucketRateLimiter(),
+        },
         usage: new DynamoDbUsageReader(dynamodbClient, resources.tables.usage),
         quarantine: new DynamoDbQuarantineReader(dynamodbClient, resources.tables.quarantine),
         redrive: {

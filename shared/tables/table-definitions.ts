@@ -43,7 +43,7 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
     timeToLiveAttribute: 'ttl',
     globalIndexes: [],
     description:
-      'One claim marker per (subject, id) event or per trusted envelope; expires after the dedup horizon.',
+      'One claim marker per (subject, id) event or per trusted envelope; expires after the dedup horizon. Also the per-ingest-key rate-limit windows (rl#…), expiring after a minute.',
   },
   config: {
     id: 'config',
@@ -69,6 +69,22 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
 };
 
 export const TABLE_IDS = Object.keys(TABLES) as TableId[];
+
+/**
+ * Partition-key prefixes of items that functions other than the consumer touch. The adapters
+ * build their keys from these, and the CDK stack confines a role to them with a
+ * `dynamodb:LeadingKeys` condition, so the two cannot drift apart.
+ */
+export const ITEM_KEY_PREFIXES = {
+  /** Config table: an ingest key's authentication item, `INGESTKEY#{sha256 hex}`. */
+  ingestKey: 'INGESTKEY#',
+  /**
+   * Dedup table: a rate-limit window, `rl#{tenant}#{keyId}#{epoch second}`. Distinct from the
+   * claim markers (`e#`, `v#`): sharing the table reuses its TTL, a second table would add
+   * nothing but another resource to encrypt, back up and grant.
+   */
+  rateLimit: 'rl#',
+} as const;
 
 /** Table names used by the local runtime; on AWS, CloudFormation names them. */
 export function localTableName(id: TableId, prefix = 'tollgate'): string {

@@ -1,5 +1,6 @@
 import { type CompiledCatalog, compileCatalog } from '../../../shared/catalog/compiled-catalog.js';
 import type { TenantProfile } from '../../../shared/catalog/tenant-profile.js';
+import type { IngestKey, IngestKeyLookup } from '../../../shared/ingest/ingest-keys.js';
 import type { CatalogSource, TenantDirectory } from '../../../shared/metering/ports.js';
 import type { DynamoDbConfigStore } from './dynamodb-config-store.js';
 
@@ -59,5 +60,31 @@ export class CachedTenantDirectory implements TenantDirectory {
       }
     }
     return result;
+  }
+}
+
+/**
+ * Ingest keys by hash, each answer (a miss too) kept for `ttlMs`: a revoked key stops
+ * authenticating within that time. At most `maxEntries` answers are kept; past that the cache
+ * starts again empty, so unknown keys sent in bulk cannot grow it without bound.
+ */
+export class CachedIngestKeyLookup implements IngestKeyLookup {
+  readonly #cache = new Map<string, { key: IngestKey | undefined; at: number }>();
+
+  constructor(
+    private readonly lookup: IngestKeyLookup,
+    private readonly ttlMs: number,
+    private readonly clock: () => number = Date.now,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  async getIngestKey(hash: string): Promise<IngestKey | undefined> {
+    const now = this.clock();
+    const hit = this.#cache.get(hash);
+    if (hit !== undefined && now - hit.at < this.ttlMs) return hit.key;
+    const key = await this.lookup.getIngestKey(hash);
+    if (this.#cache.size >= this.maxEntries) this.#cache.clear();
+    this.#cache.set(hash, { key, at: now });
+    return key;
   }
 }

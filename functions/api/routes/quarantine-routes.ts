@@ -9,7 +9,7 @@ import { type RouteHandler, readJsonBody } from '../route-context.js';
 /** `GET /v1/quarantine?tenant=&reason=&limit=&cursor=`: newest first. */
 export const listQuarantine: RouteHandler = async ({ request, deps, principal }) => {
   const query = parseQuarantineQuery(request.query);
-  if (principal?.role === 'tenant' && query.tenant !== principal.tenant) {
+  if (principal !== undefined && principal.role !== 'admin' && query.tenant !== principal.tenant) {
     throw forbidden(`tenant: this token may only list tenant=${principal.tenant}`, 'tenant');
   }
   const page = await deps.quarantine.list(query);

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
+import { fitsInRecord, saltedPartitionKeys } from '../../../shared/sdk/pack-records.js';
+import { UsageClient } from '../../../shared/sdk/usage-client.js';
+import type { UsageEventInput } from '../../../shared/sdk/usage-event-input.js';
+import { KinesisPutTransport } from '../../adapters/kinesis/kinesis-put-transport.js';
 import { CliError, usageError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
 import { resolveStreamConnection } from '../connection.js';
-import { type InputProblem, parseEventsText, validateEvents } from '../event-input.js';
+import { type InputProblem, parseEventsText, type ValidEvent, validateEvents } from '../event-input.js';
 import { partitionKeySalt } from '../flags.js';
-import { putPackedRecords } from '../put-records.js';
-import { oversizedEvents, packRecords } from '../record-packing.js';
 import { printJson } from './command-support.js';
 
 interface SendOptions {
@@ -28,6 +30,55 @@ async function readInput(file: string | undefined, io: CliIo): Promise<string> {
 
 function problemLine(problem: InputProblem): string {
   return `${problem.where}: ${problem.message}${problem.field !== '' && !problem.message.startsWith(problem.field) ? ` (${problem.field})` : ''}`;
+}
+
+interface SendReport {
+  readonly events: number;
+  readonly records: number;
+  readonly requests: number;
+  readonly retried: number;
+  readonly bytes: number;
+  /** Error code → events not delivered with it. */
+  readonly failures: Readonly<Record<string, number>>;
+}
+
+/** Sends validated events through the SDK's UsageClient: packed, gzipped, retried. */
+async function sendWithSdk(
+  events: readonly ValidEvent[],
+  stream: { readonly streamName: string; readonly region: string; readonly endpoint?: string },
+  salt: number,
+  io: CliIo,
+): Promise<SendReport> {
+  const kinesis = io.kinesis({
+    region: stream.region,
+    ...(stream.endpoint === undefined ? {} : { endpoint: stream.endpoint }),
+  });
+  const failures: Record<string, number> = {};
+  const client = new UsageClient({
+    transport: new KinesisPutTransport(kinesis, stream.streamName),
+    now: io.now,
+    partitionKeySalt: () => salt,
+    retry: { sleep: io.sleep },
+    hooks: {
+      onFailed: (failed, error) => {
+        failures[error.code] = (failures[error.code] ?? 0) + failed.length;
+      },
+    },
+  });
+  try {
+    for (const event of events) await client.record(event.input.raw as UsageEventInput);
+  } finally {
+    await client.close();
+  }
+  const stats = client.stats();
+  return {
+    events: stats.sentEvents,
+    records: stats.sentRecords,
+    requests: stats.requests,
+    retried: stats.retriedRecords,
+    bytes: stats.sentBytes,
+    failures,
+  };
 }
 
 /** `tollgate send [file|-]`: validate events, pack them into records, put them on the stream. */
@@ -53,7 +104,8 @@ export function registerSendCommand(program: Command, io: CliIo): void {
       const salt = options.partitionKeySalt ?? 1;
       const parsed = parseEventsText(await readInput(file, io));
       const { valid, problems } = validateEvents(parsed.events, io.now());
-      const tooLarge = new Set(oversizedEvents(valid, salt));
+      const keys = saltedPartitionKeys(() => salt);
+      const tooLarge = new Set(valid.filter((event) => !fitsInRecord(event, keys)));
       const sendable = valid.filter((event) => !tooLarge.has(event));
       const invalid: InputProblem[] = [
         ...parsed.problems,
@@ -77,28 +129,27 @@ export function registerSendCommand(program: Command, io: CliIo): void {
         }
       }
       const stream = await resolveStreamConnection(options, io);
-      const records = packRecords(sendable, salt);
-      const client = io.kinesis({
-        region: stream.region,
-        ...(stream.endpoint === undefined ? {} : { endpoint: stream.endpoint }),
-      });
-      const report = await putPackedRecords(client, records, {
-        stream: stream.streamName,
-        sleep: io.sleep,
-      });
+      const report = await sendWithSdk(sendable, stream, salt, io);
+      const refused = Object.values(report.failures).reduce((sum, n) => sum + n, 0);
       if (options.json === true) {
-        printJson(io, { sent: report.failed === 0, stream: stream.streamName, ...report, invalid });
+        printJson(io, {
+          sent: refused === 0,
+          stream: stream.streamName,
+          ...report,
+          failed: refused,
+          invalid,
+        });
       } else {
         io.stdout(
-          `sent ${report.events - report.failedEvents} events in ${report.records - report.failed} records (${report.requests} PutRecords requests, ${report.retried} record retries) to ${stream.streamName}` +
+          `sent ${report.events} events in ${report.records} records (${report.requests} PutRecords requests, ${report.retried} record retries) to ${stream.streamName}` +
             `${invalid.length > 0 ? `; skipped ${invalid.length} invalid` : ''}\n`,
         );
       }
-      if (report.failed > 0) {
+      if (refused > 0) {
         const codes = Object.entries(report.failures)
           .map(([code, count]) => `${code} ×${count}`)
           .join(', ');
-        throw new CliError('put_failed', `${report.failed} records were refused after retries (${codes})`);
+        throw new CliError('put_failed', `${refused} events were not delivered after retries (${codes})`);
       }
     });
 }

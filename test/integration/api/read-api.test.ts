@@ -6,6 +6,7 @@ import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kine
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileBlobStore } from '../../../functions/adapters/blob/file-blob-store.js';
 import type { DynamoDbConfigStore } from '../../../functions/adapters/dynamodb/dynamodb-config-store.js';
+import { DynamoDbIngestKeyStore } from '../../../functions/adapters/dynamodb/dynamodb-ingest-key-store.js';
 import { DynamoDbQuarantineReader } from '../../../functions/adapters/dynamodb/dynamodb-quarantine-reader.js';
 import { DynamoDbQuarantineStore } from '../../../functions/adapters/dynamodb/dynamodb-quarantine-store.js';
 import { DynamoDbUsageReader } from '../../../functions/adapters/dynamodb/dynamodb-usage-reader.js';
@@ -26,6 +27,7 @@ function apiDeps(stack: TestStack, config: DynamoDbConfigStore): ApiDeps {
   const blobs = new FileBlobStore(join(tmpdir(), `tollgate-api-${stack.tablePrefix}`));
   return {
     config,
+    ingestKeys: new DynamoDbIngestKeyStore(stack.dynamodb, stack.tables.config),
     usage: new DynamoDbUsageReader(stack.dynamodb, stack.tables.usage),
     quarantine: new DynamoDbQuarantineReader(stack.dynamodb, stack.tables.quarantine),
     redrive: {

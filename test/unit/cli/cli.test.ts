@@ -138,7 +138,7 @@ describe('tollgate send', () => {
     const io = fakeIo({ files: status, stdin: JSON.stringify(wireEvent('acme', '1')) });
     const result = await run(['send'], io);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('1 records were refused after retries (InternalFailure ×1)');
+    expect(result.stderr).toContain('1 events were not delivered after retries (InternalFailure ×1)');
     expect(io.sleeps).toHaveLength(7); // 8 attempts
   });
 

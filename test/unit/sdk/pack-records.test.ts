@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_RECORD_BYTES } from '../../../shared/contract/usage-event.js';
+import { decodeRecord } from '../../../shared/ingest/decode-record.js';
+import {
+  type PackableEvent,
+  type PackOptions,
+  packEvents,
+  saltedPartitionKeys,
+} from '../../../shared/sdk/pack-records.js';
 import {
   batchRecords,
   MAX_RECORDS_PER_REQUEST,
   MAX_REQUEST_BYTES,
   recordSize,
-} from '../../../functions/adapters/kinesis/put-records.js';
-import { oversizedEvents, packRecords } from '../../../functions/cli/record-packing.js';
-import { MAX_RECORD_BYTES } from '../../../shared/contract/usage-event.js';
+} from '../../../shared/sdk/put-with-retry.js';
+
+const packRecords = (events: PackableEvent[], options?: PackOptions) => packEvents(events, options).records;
+const salted = (n: number) => saltedPartitionKeys(() => n);
 
 const MiB = 1024 * 1024;
 
@@ -61,7 +70,7 @@ describe('packRecords', () => {
   it('spreads a salted tenant over tenant#0..N-1 in turn, reserving room for the suffix', () => {
     const records = packRecords(
       Array.from({ length: 5 }, (_, i) => eventOf('acme', 600_000, i)),
-      3,
+      salted(3),
     );
     expect(records.map((r) => r.partitionKey)).toEqual(['acme#0', 'acme#1', 'acme#2', 'acme#0', 'acme#1']);
     for (const record of records) expect(recordSize(record)).toBeLessThanOrEqual(MAX_RECORD_BYTES);
@@ -70,7 +79,38 @@ describe('packRecords', () => {
   it('reports events too large for any record', () => {
     const big = eventOf('acme', MAX_RECORD_BYTES - 5); // + "[]" + "acme" = 1 MiB + 1
     const fits = eventOf('acme', MAX_RECORD_BYTES - 6); // exactly 1 MiB
-    expect(oversizedEvents([big, fits])).toEqual([big]);
+    const { records, oversized } = packEvents([big, fits]);
+    expect(oversized).toEqual([big]);
+    expect(records.map((r) => r.eventCount)).toEqual([1]);
+  });
+
+  it('gzips records from the threshold up when that is smaller, and the consumer reads them back', () => {
+    const events = Array.from({ length: 40 }, (_, i) => eventOf('acme', 100, i));
+    const [small] = packRecords(events.slice(0, 2), { gzipMinBytes: 1_024 }); // 203 bytes: under the threshold
+    const [large] = packRecords(events, { gzipMinBytes: 1_024 }); // 2 + 40·100 + 39 = 4041 bytes
+    expect(small?.compressed).toBe(false);
+    expect(large?.compressed).toBe(true);
+    expect(large?.uncompressedBytes).toBe(4_041);
+    expect(large?.data.byteLength).toBeLessThan(4_041);
+    expect([large?.data[0], large?.data[1]]).toEqual([0x1f, 0x8b]);
+    const [decoded] = decodeRecord(large?.data ?? new Uint8Array(), 'acme');
+    expect(
+      decoded?.outcome.kind === 'events' && decoded.outcome.items.map((i) => (i.raw as { tag: number }).tag),
+    ).toEqual(events.map((_, i) => i));
+  });
+
+  it('wraps each record in an envelope with its own id when asked, within the same limit', () => {
+    let n = 0;
+    const events = Array.from({ length: 3 }, (_, i) => eventOf('acme', 600_000, i));
+    const records = packRecords(events, { envelopeId: () => `env-${(n += 1)}` });
+    expect(records.map((r) => [r.envelopeId, r.eventCount])).toEqual([
+      ['env-1', 1],
+      ['env-2', 1],
+      ['env-3', 1],
+    ]);
+    for (const record of records) expect(recordSize(record)).toBeLessThanOrEqual(MAX_RECORD_BYTES);
+    const [decoded] = decodeRecord(records[1]?.data ?? new Uint8Array(), 'acme');
+    expect(decoded?.outcome).toMatchObject({ kind: 'events', envelopeId: 'env-2' });
   });
 });
 
