@@ -34,7 +34,8 @@ import {
   createBaselineConsumer,
 } from './baseline-consumer.js';
 import { meterCapacity } from './capacity-meter.js';
-import { generateWorkload, tenantIds, type Workload } from './workload.js';
+import { runProducerBench } from './sdk-bench.js';
+import { generateWorkload, tenantIds, streamBatches as toStreamBatches, type Workload } from './workload.js';
 
 function positiveInt(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -139,7 +140,7 @@ async function main() {
     const catalog = loadCatalogText(await readFile('config/catalog.yaml', 'utf8'), 'yaml');
     const results: RunResult[] = [];
 
-    const tollgateRun = async (name: string, prefix: string, envelopes: boolean, seed: number) => {
+    const tollgateRun = async (name: string, prefix: string, workload: Workload) => {
       const tables = Object.fromEntries(TABLE_IDS.map((id) => [id, `${prefix}-${id}`])) as Record<
         TableId,
         string
@@ -150,12 +151,6 @@ async function main() {
       await config.publishCatalog(catalog);
       for (const tenant of tenantIds(options.tenants))
         await config.putTenant({ tenant, plan: 'pro', status: 'active' });
-      const workload = generateWorkload(
-        envelopes
-          ? { ...options, eventsPerRecord: options.envelopeEvents, envelopes, gzip: true, seed }
-          : { ...options, envelopes, gzip: false, seed },
-        now,
-      );
       const client = clientFor();
       const deps = localMeteringDeps({
         dynamodb: client,
@@ -194,7 +189,7 @@ async function main() {
         } while (key);
         if (total !== quantityOf(tokens)) exact = false;
       }
-      results.push({
+      const result: RunResult = {
         name,
         events: workload.totalEvents,
         seconds,
@@ -203,12 +198,13 @@ async function main() {
         cpuMicros,
         exact,
         detail: `counted ${counted} of ${workload.unique.length} distinct, ${duplicates} duplicates acknowledged`,
-      });
-      return workload;
+      };
+      return result;
     };
 
     console.error('Tollgate, exact per-event dedup…');
-    const exactWorkload = await tollgateRun('Tollgate (exact dedup)', 'bench-exact', false, 1);
+    const exactWorkload = generateWorkload({ ...options, envelopes: false, gzip: false, seed: 1 }, now);
+    results.push(await tollgateRun('Tollgate (exact dedup)', 'bench-exact', exactWorkload));
 
     console.error('baseline: Powertools batch + idempotency + UpdateItem ADD…');
     await setup.send(
@@ -278,7 +274,34 @@ async function main() {
     });
 
     console.error('Tollgate, envelope dedup…');
-    await tollgateRun('Tollgate (envelope dedup)', 'bench-envelope', true, 2);
+    results.push(
+      await tollgateRun(
+        'Tollgate (envelope dedup)',
+        'bench-envelope',
+        generateWorkload(
+          { ...options, eventsPerRecord: options.envelopeEvents, envelopes: true, gzip: true, seed: 2 },
+          now,
+        ),
+      ),
+    );
+
+    // The producer side: the distinct events through hand-written glue and through the SDK.
+    console.error('producers: hand-written PutRecords vs the SDK on the Kinesis emulator…');
+    const producers = await runProducerBench(exactWorkload.unique);
+    const fedBy: RunResult[] = [];
+    for (const [i, producer] of producers.entries()) {
+      if (i === 1) continue; // packed without gzip: the same records as gzip for the consumer
+      console.error(`consumer fed by: ${producer.name}…`);
+      const { batches, bytes } = toStreamBatches(producer.captured, options.recordsPerBatch, now);
+      fedBy.push(
+        await tollgateRun(`fed by ${producer.name}`, `bench-fed-${i}`, {
+          batches,
+          bytes,
+          unique: exactWorkload.unique,
+          totalEvents: exactWorkload.unique.length,
+        }),
+      );
+    }
 
     // CPU: a bare JSON.parse of the same bytes vs Tollgate's pure decode/validate/aggregate.
     const texts = exactWorkload.batches.flatMap((b) =>
@@ -316,12 +339,33 @@ async function main() {
         return `| ${r.name} | ${rate.toFixed(0)} | ${(rate / (base.events / base.seconds)).toFixed(2)}× | ${(r.writeUnits / r.events).toFixed(3)} | ${(r.requests / r.events).toFixed(3)} | ${(r.cpuMicros / r.events).toFixed(1)} | ${r.exact ? 'yes' : 'NO'} (${r.detail}) |`;
       }),
       '',
+      '',
+      `Producers: the ${exactWorkload.unique.length} distinct events put on the Kinesis emulator (2 shards, one process) by hand-written glue and by the SDK's UsageClient (defaults: batches of 500 events, 4 requests in flight).`,
+      '',
+      '| producer | events/s | vs glue | wire bytes / event | vs glue | records / event | PutRecords requests |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...producers.map((p) => {
+        const glue = producers[0]!;
+        const rate = p.events / p.seconds;
+        const glueRate = glue.events / glue.seconds;
+        return `| ${p.name} | ${rate.toFixed(0)} | ${(rate / glueRate).toFixed(2)}× | ${(p.wireBytes / p.events).toFixed(1)} | ${(p.wireBytes / glue.wireBytes).toFixed(3)}× | ${(p.records / p.events).toFixed(4)} | ${p.requests} |`;
+      }),
+      '',
+      'The consumer fed by each producer (envelope dedup on: the SDK envelopes claim once per record, the rest per event):',
+      '',
+      '| consumer input | events/s | write units / event | requests / event | exactly right |',
+      '|---|---:|---:|---:|---|',
+      ...fedBy.map(
+        (r) =>
+          `| ${r.name} | ${(r.events / r.seconds).toFixed(0)} | ${(r.writeUnits / r.events).toFixed(3)} | ${(r.requests / r.events).toFixed(3)} | ${r.exact ? 'yes' : 'NO'} |`,
+      ),
+      '',
       `CPU per event: bare JSON.parse of the same bytes ${parseCpu.toFixed(2)} µs; Tollgate's decode + validate + aggregate ${domainCpu.toFixed(2)} µs (${(domainCpu / parseCpu).toFixed(2)}× JSON.parse). The table's CPU column also counts the AWS SDK's request work.`,
     ];
     const report = lines.join('\n');
     console.log(report);
     if (options.out) await writeFile(options.out, `${report}\n`);
-    if (results.some((r) => !r.exact)) process.exitCode = 1;
+    if ([...results, ...fedBy].some((r) => !r.exact)) process.exitCode = 1;
   } finally {
     await ddb.stop();
   }

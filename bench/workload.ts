@@ -121,26 +121,42 @@ export function generateWorkload(options: WorkloadOptions, now: number): Workloa
     const after = bodies.indexOf(resend) + 1;
     bodies.splice(after + Math.floor(rand() * (bodies.length - after + 1)), 0, resend);
   }
-  const records: KinesisStreamRecord[] = [];
-  let sequence = 49_650_000_000_000_000_000_000_000_000_000_000_000_000_000n;
-  let bytes = 0;
   let totalEvents = 0;
-  for (const body of bodies) {
-    sequence += 1n;
+  const encoded = bodies.map((body) => {
     totalEvents += body.events.length;
     const json = Buffer.from(
       JSON.stringify(
         body.envelopeId === undefined ? body.events : { envelopeId: body.envelopeId, events: body.events },
       ),
     );
-    const data = options.gzip ? gzipSync(json) : json;
-    bytes += data.byteLength;
+    return { partitionKey: body.partitionKey, data: options.gzip ? gzipSync(json) : json };
+  });
+  const { batches, bytes } = streamBatches(encoded, options.recordsPerBatch, now);
+  return { batches, unique, totalEvents, bytes };
+}
+
+/**
+ * Records as the consumer receives them: sequence-numbered stream records in batches as the
+ * event source mapping builds them, up to `recordsPerBatch` records and at most 6 MB of
+ * invocation payload.
+ */
+export function streamBatches(
+  encoded: ReadonlyArray<{ readonly partitionKey: string; readonly data: Uint8Array }>,
+  recordsPerBatch: number,
+  now: number,
+): { batches: KinesisStreamEvent[]; bytes: number } {
+  const records: KinesisStreamRecord[] = [];
+  let sequence = 49_650_000_000_000_000_000_000_000_000_000_000_000_000_000n;
+  let bytes = 0;
+  for (const body of encoded) {
+    sequence += 1n;
+    bytes += body.data.byteLength;
     records.push({
       kinesis: {
         kinesisSchemaVersion: '1.0',
         partitionKey: body.partitionKey,
         sequenceNumber: String(sequence),
-        data: data.toString('base64'),
+        data: Buffer.from(body.data).toString('base64'),
         approximateArrivalTimestamp: now / 1000,
       },
       eventSource: 'aws:kinesis',
@@ -152,8 +168,6 @@ export function generateWorkload(options: WorkloadOptions, now: number): Workloa
       eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
     });
   }
-  // Batches as the event source mapping builds them: up to `recordsPerBatch` records and at
-  // most 6 MB of invocation payload.
   const batches: KinesisStreamEvent[] = [];
   let current: KinesisStreamRecord[] = [];
   let payload = 0;
@@ -161,7 +175,7 @@ export function generateWorkload(options: WorkloadOptions, now: number): Workloa
     const size = Buffer.byteLength(JSON.stringify(record)) + 1;
     if (
       current.length > 0 &&
-      (current.length >= options.recordsPerBatch ||
+      (current.length >= recordsPerBatch ||
         payload + size > INVOCATION_PAYLOAD_LIMIT_BYTES - EVENT_ENVELOPE_BYTES)
     ) {
       batches.push({ Records: current });
@@ -172,5 +186,5 @@ export function generateWorkload(options: WorkloadOptions, now: number): Workloa
     payload += size;
   }
   if (current.length > 0) batches.push({ Records: current });
-  return { batches, unique, totalEvents, bytes };
+  return { batches, bytes };
 }

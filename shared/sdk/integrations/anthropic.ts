@@ -17,7 +17,13 @@
 import type { LlmUsage } from '../llm-usage.js';
 import { MissingUsageError } from './missing-usage.js';
 import { captureStreamUsage, type StreamUsageOptions, type StreamUsageReader } from './stream-usage.js';
-import { llmUsage, type ReadOptions, type Reported, requireTokenCount, tokenCount } from './token-counts.js';
+import {
+  llmUsage,
+  type Reported,
+  requireTokenCount,
+  tokenCount,
+  type UsageReadOptions,
+} from './token-counts.js';
 
 const ANTHROPIC = 'anthropic';
 
@@ -63,7 +69,7 @@ export function anthropicUsage(usage: AnthropicUsageLike, call: CallFacts): LlmU
 }
 
 /** The usage of one Messages response (`client.messages.create`, or `stream.finalMessage()`). */
-export function fromAnthropicMessage(message: AnthropicMessageLike, opts: ReadOptions = {}): LlmUsage {
+export function fromAnthropicMessage(message: AnthropicMessageLike, opts: UsageReadOptions = {}): LlmUsage {
   const provider = opts.provider ?? ANTHROPIC;
   if (message.usage == null) {
     throw new MissingUsageError('missing_usage', provider, 'usage', `${provider}: message has no usage`);

@@ -19,7 +19,13 @@
 import type { LlmUsage } from '../llm-usage.js';
 import { MissingUsageError } from './missing-usage.js';
 import { captureStreamUsage, type StreamUsageOptions, type StreamUsageReader } from './stream-usage.js';
-import { llmUsage, type ReadOptions, type Reported, requireTokenCount, tokenCount } from './token-counts.js';
+import {
+  llmUsage,
+  type Reported,
+  requireTokenCount,
+  tokenCount,
+  type UsageReadOptions,
+} from './token-counts.js';
 
 const BEDROCK = 'bedrock';
 
@@ -50,7 +56,7 @@ export interface BedrockConverseStreamEventLike {
   }>;
 }
 
-export interface BedrockReadOptions extends ReadOptions {
+export interface BedrockReadOptions extends UsageReadOptions {
   /** The `modelId` passed to Converse (a model id, inference profile or ARN). */
   readonly modelId: string;
 }
@@ -81,7 +87,12 @@ function bedrockUsage(usage: BedrockTokenUsageLike, call: CallFacts): LlmUsage {
 export function fromBedrockConverse(output: BedrockConverseOutputLike, opts: BedrockReadOptions): LlmUsage {
   const provider = opts.provider ?? BEDROCK;
   if (output.usage == null) {
-    throw new MissingUsageError('missing_usage', provider, 'usage', `${provider}: Converse output has no usage`);
+    throw new MissingUsageError(
+      'missing_usage',
+      provider,
+      'usage',
+      `${provider}: Converse output has no usage`,
+    );
   }
   return bedrockUsage(output.usage, {
     provider,

@@ -40,4 +40,4 @@ export {
   type OpenAIResponseUsageLike,
 } from './openai.js';
 export type { MissingStreamUsage, StreamUsageOptions } from './stream-usage.js';
-export type { ReadOptions } from './token-counts.js';
+export type { UsageReadOptions } from './token-counts.js';

@@ -42,7 +42,7 @@ export interface LangChainSerializedLike {
 
 /** LangChain's `LLMResult`; a chat generation also has a `message` (an `AIMessage`). */
 export interface LangChainResultLike {
-  readonly generations: ReadonlyArray<ReadonlyArray<{ readonly text?: string }>>;
+  readonly generations: ReadonlyArray<ReadonlyArray<{ readonly text?: string; readonly message?: unknown }>>;
   readonly llmOutput?: Readonly<Record<string, unknown>>;
 }
 
@@ -95,8 +95,12 @@ function firstString(...values: unknown[]): string | undefined {
   return values.find((value): value is string => typeof value === 'string' && value !== '');
 }
 
-/** LangChain's `ls_provider` names, where Tollgate's direct integrations use another. */
+/** LangChain's provider names, where Tollgate's direct integrations use another. */
 const PROVIDER_NAMES: Readonly<Record<string, string>> = { amazon_bedrock: 'bedrock' };
+
+function providerName(name: string | undefined): string | undefined {
+  return name === undefined ? undefined : (PROVIDER_NAMES[name] ?? name);
+}
 
 function runStart(
   now: number,
@@ -114,8 +118,7 @@ function runStart(
     kwargs?.model,
     kwargs?.model_name,
   );
-  const lsProvider = firstString(metadata?.ls_provider);
-  const provider = lsProvider === undefined ? undefined : (PROVIDER_NAMES[lsProvider] ?? lsProvider);
+  const provider = providerName(firstString(metadata?.ls_provider));
   return {
     startedAt: now,
     ...(model === undefined ? {} : { model }),
@@ -154,7 +157,11 @@ function fromLlmOutput(llmOutput: Json, call: CallFacts): LlmUsage | undefined {
   if (tokenUsage !== undefined) {
     return llmUsage({
       ...call,
-      inputTokens: requireTokenCount(tokenUsage.promptTokens, call.provider, 'llmOutput.tokenUsage.promptTokens'),
+      inputTokens: requireTokenCount(
+        tokenUsage.promptTokens,
+        call.provider,
+        'llmOutput.tokenUsage.promptTokens',
+      ),
       outputTokens: requireTokenCount(
         tokenUsage.completionTokens,
         call.provider,
@@ -181,13 +188,13 @@ function usagesOf(
   const llmOutput = record(output.llmOutput);
   const usages: LlmUsage[] = [];
   for (const generation of output.generations.flat()) {
-    const message = record((generation as { readonly message?: unknown }).message);
+    const message = record(generation.message);
     const usage = record(message?.usage_metadata);
     if (message === undefined || usage === undefined) continue;
     const responseMetadata = record(message.response_metadata);
     usages.push(
       fromUsageMetadata(usage, {
-        provider: provider ?? firstString(responseMetadata?.model_provider) ?? LANGCHAIN,
+        provider: provider ?? providerName(firstString(responseMetadata?.model_provider)) ?? LANGCHAIN,
         model:
           firstString(responseMetadata?.model_name, responseMetadata?.model, llmOutput?.model, run?.model) ??
           'unknown',

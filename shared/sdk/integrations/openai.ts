@@ -18,10 +18,10 @@ import { MissingUsageError } from './missing-usage.js';
 import { captureStreamUsage, type StreamUsageOptions, type StreamUsageReader } from './stream-usage.js';
 import {
   llmUsage,
-  type ReadOptions,
   type Reported,
   requireTokenCount,
   tokenCount,
+  type UsageReadOptions,
   uncachedInput,
 } from './token-counts.js';
 
@@ -112,7 +112,10 @@ function missingUsage(provider: string, what: string): MissingUsageError {
 }
 
 /** The usage of one Chat Completions response (`client.chat.completions.create`). */
-export function fromOpenAIChatCompletion(completion: OpenAIChatCompletionLike, opts: ReadOptions = {}): LlmUsage {
+export function fromOpenAIChatCompletion(
+  completion: OpenAIChatCompletionLike,
+  opts: UsageReadOptions = {},
+): LlmUsage {
   const provider = opts.provider ?? OPENAI;
   if (completion.usage == null) throw missingUsage(provider, `chat completion ${completion.id ?? ''}`.trim());
   return openAIChatUsage(completion.usage, {
@@ -124,7 +127,7 @@ export function fromOpenAIChatCompletion(completion: OpenAIChatCompletionLike, o
 }
 
 /** The usage of one Responses API response (`client.responses.create`). */
-export function fromOpenAIResponse(response: OpenAIResponseLike, opts: ReadOptions = {}): LlmUsage {
+export function fromOpenAIResponse(response: OpenAIResponseLike, opts: UsageReadOptions = {}): LlmUsage {
   const provider = opts.provider ?? OPENAI;
   if (response.usage == null) throw missingUsage(provider, `response ${response.id ?? ''}`.trim());
   return openAIResponseUsage(response.usage, {
@@ -183,7 +186,8 @@ function responseStreamReader(): StreamUsageReader<OpenAIResponseStreamEventLike
       ...(response === undefined ? {} : { model: response.model }),
       ...(typeof response?.id === 'string' ? { responseId: response.id } : {}),
     }),
-    missingUsageHint: 'it arrives with response.completed (or .incomplete / .failed); was the stream cut short?',
+    missingUsageHint:
+      'it arrives with response.completed (or .incomplete / .failed); was the stream cut short?',
   };
 }
 

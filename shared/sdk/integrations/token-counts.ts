@@ -11,7 +11,7 @@ import { MissingUsageError } from './missing-usage.js';
 export type Reported<T> = T | null | undefined;
 
 /** Options every non-streaming reader takes. */
-export interface ReadOptions {
+export interface UsageReadOptions {
   /** Wall time of the call in milliseconds, if you measured it. */
   readonly latencyMs?: number;
   /** Overrides the provider name, for compatible APIs (`azure-openai`, `openrouter`, …). */
@@ -64,6 +64,8 @@ export function llmUsage(parts: UsageParts): LlmUsage {
     ...(parts.cacheWriteTokens === undefined ? {} : { cacheWriteTokens: parts.cacheWriteTokens }),
     ...(parts.reasoningTokens === undefined ? {} : { reasoningTokens: parts.reasoningTokens }),
     ...(parts.latencyMs === undefined ? {} : { latencyMs: parts.latencyMs }),
-    ...(typeof parts.responseId === 'string' && parts.responseId !== '' ? { responseId: parts.responseId } : {}),
+    ...(typeof parts.responseId === 'string' && parts.responseId !== ''
+      ? { responseId: parts.responseId }
+      : {}),
   };
 }

@@ -74,7 +74,13 @@ describe('fromAnthropicMessage', () => {
 
   it('reports thinking tokens as the reasoning part of the output tokens', () => {
     const result = fromAnthropicMessage(
-      message({ usage: usage({ input_tokens: 50, output_tokens: 1500, output_tokens_details: { thinking_tokens: 1200 } }) }),
+      message({
+        usage: usage({
+          input_tokens: 50,
+          output_tokens: 1500,
+          output_tokens_details: { thinking_tokens: 1200 },
+        }),
+      }),
     );
     expect(result.outputTokens).toBe(1500); // 1200 thinking + 300 visible
     expect(result.reasoningTokens).toBe(1200);
@@ -126,7 +132,13 @@ describe('captureAnthropicStreamUsage', () => {
   const stop = { type: 'message_stop' } satisfies MessageStreamEvent;
 
   it('combines message_start input and cache counts with the last cumulative message_delta output', async () => {
-    const events: MessageStreamEvent[] = [start, text, delta({ output_tokens: 15 }), delta({ output_tokens: 42 }), stop];
+    const events: MessageStreamEvent[] = [
+      start,
+      text,
+      delta({ output_tokens: 15 }),
+      delta({ output_tokens: 42 }),
+      stop,
+    ];
     const calls = collector();
     // created at 0; events arrive at 300, 320, 900, 1000, 1010
     const now = scriptedClock(0, 300, 320, 900, 1000, 1010);
@@ -161,7 +173,9 @@ describe('captureAnthropicStreamUsage', () => {
     const calls = collector();
     await drain(captureAnthropicStreamUsage(streamOf(events), calls));
     const [recorded] = calls.usages;
-    expect([recorded?.inputTokens, recorded?.cachedTokens, recorded?.cacheWriteTokens]).toEqual([480, 2048, 0]);
+    expect([recorded?.inputTokens, recorded?.cachedTokens, recorded?.cacheWriteTokens]).toEqual([
+      480, 2048, 0,
+    ]);
     expect(recorded?.reasoningTokens).toBe(30);
   });
 
@@ -182,7 +196,10 @@ describe('captureAnthropicStreamUsage', () => {
 
   it('throws at the end of a stream without usage when no onMissingUsage is given', async () => {
     const stream = captureAnthropicStreamUsage(streamOf([start, text]), { onUsage: () => {} });
-    await expect(drain(stream)).rejects.toMatchObject({ code: 'stream_ended_without_usage', provider: 'anthropic' });
+    await expect(drain(stream)).rejects.toMatchObject({
+      code: 'stream_ended_without_usage',
+      provider: 'anthropic',
+    });
   });
 
   it('records the usage when the consumer stops after message_delta but before message_stop', async () => {

@@ -179,7 +179,11 @@ describe('fromOpenAIResponse', () => {
   it('takes cache writes out of the input tokens', () => {
     const usage = fromOpenAIResponse(
       response({
-        usage: { ...responseUsage, input_tokens: 9658, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 9655 } },
+        usage: {
+          ...responseUsage,
+          input_tokens: 9658,
+          input_tokens_details: { cached_tokens: 0, cache_write_tokens: 9655 },
+        },
       }),
     );
     expect(usage.inputTokens).toBe(3); // 9658 − 0 − 9655
@@ -230,7 +234,9 @@ describe('captureOpenAIChatStreamUsage', () => {
   it('measures latency from startedAt when the caller gives it', async () => {
     const calls = collector();
     const now = scriptedClock(1100, 1250, 1400);
-    await drain(captureOpenAIChatStreamUsage(streamOf(chunks), { onUsage: calls.onUsage, startedAt: 900, now }));
+    await drain(
+      captureOpenAIChatStreamUsage(streamOf(chunks), { onUsage: calls.onUsage, startedAt: 900, now }),
+    );
     expect(calls.usages[0]?.latencyMs).toBe(500); // 1400 − 900
   });
 
@@ -315,7 +321,9 @@ describe('captureOpenAIResponseStreamUsage', () => {
     const events: ResponseStreamEvent[] = [created, delta, completed];
     const calls = collector();
     const now = scriptedClock(5000, 5100, 5200, 7300);
-    const seen = await drain(captureOpenAIResponseStreamUsage(streamOf(events), { onUsage: calls.onUsage, now }));
+    const seen = await drain(
+      captureOpenAIResponseStreamUsage(streamOf(events), { onUsage: calls.onUsage, now }),
+    );
     expect(seen).toEqual(events);
     expect(calls.usages).toEqual([
       {
@@ -352,7 +360,13 @@ describe('captureOpenAIResponseStreamUsage', () => {
     await drain(captureOpenAIResponseStreamUsage(streamOf([created, delta]), calls));
     expect(calls.usages).toEqual([]);
     expect(calls.missing).toEqual([
-      { provider: 'openai', reason: 'ended_without_usage', chunks: 2, model: 'o4-mini-2025-04-16', responseId: 'resp_123' },
+      {
+        provider: 'openai',
+        reason: 'ended_without_usage',
+        chunks: 2,
+        model: 'o4-mini-2025-04-16',
+        responseId: 'resp_123',
+      },
     ]);
   });
 });
