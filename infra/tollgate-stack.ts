@@ -5,6 +5,7 @@ import { TABLE_IDS } from '../shared/tables/table-definitions.js';
 import type { TollgateConfig } from './config.js';
 import { AlertTopics } from './constructs/alert-topics.js';
 import { BillingTables } from './constructs/billing-tables.js';
+import { HttpIngest } from './constructs/http-ingest.js';
 import { CONSUMER_SERVICE_NAME, IngestPipeline, METRICS_NAMESPACE } from './constructs/ingest-pipeline.js';
 import { OperationalAlarms } from './constructs/operational-alarms.js';
 import { QuarantineBlobStore } from './constructs/quarantine-blob-store.js';
@@ -16,7 +17,7 @@ export interface TollgateStackProps extends StackProps {
 
 /**
  * Everything Tollgate runs in the customer's account: Kinesis -> consumer Lambda -> DynamoDB,
- * the HTTP API, the quarantine blob store, threshold and alarm topics, all under one
+ * the HTTP API (and HTTP ingest onto the stream), the quarantine blob store, threshold and alarm topics, all under one
  * customer-managed key.
  */
 export class TollgateStack extends Stack {
@@ -26,6 +27,7 @@ export class TollgateStack extends Stack {
   readonly topics: AlertTopics;
   readonly ingest: IngestPipeline;
   readonly api: TollgateApi;
+  readonly httpIngest: HttpIngest;
   readonly alarms: OperationalAlarms;
 
   constructor(scope: Construct, id: string, props: TollgateStackProps) {
@@ -80,6 +82,14 @@ export class TollgateStack extends Stack {
       removalPolicy,
     });
 
+    this.httpIngest = new HttpIngest(this, 'HttpIngest', {
+      key: this.key,
+      tables: this.tables,
+      stream: this.ingest.stream,
+      api: this.api,
+      removalPolicy,
+    });
+
     this.alarms = new OperationalAlarms(this, 'Alarms', {
       alarmNamePrefix,
       topic: this.topics.alarms,
@@ -109,6 +119,16 @@ export class TollgateStack extends Stack {
       'S3 bucket with quarantined record bytes',
     );
     output('ApiUrl', this.api.url, 'Base URL of the Tollgate API (routes under /v1/)');
+    output(
+      'EventsUrl',
+      `${this.api.url}v1/events`,
+      'HTTP ingest: POST usage events here with an ingest key (tollgate keys create)',
+    );
+    output(
+      'IngestFunctionName',
+      this.httpIngest.handler.function.functionName,
+      'The function behind POST /v1/events',
+    );
     output(
       'AdminTokenSecretArn',
       this.api.adminTokenSecret.secretArn,

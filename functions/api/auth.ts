@@ -117,7 +117,10 @@ export async function authenticate(request: ApiRequest, deps: ApiDeps): Promise<
  * `ApiError` for anything else (a tenant token or the admin token too, without a lookup) and
  * for a revoked key.
  */
-export async function authenticateIngestKey(request: ApiRequest, keys: IngestKeyLookup): Promise<IngestPrincipal> {
+export async function authenticateIngestKey(
+  request: ApiRequest,
+  keys: IngestKeyLookup,
+): Promise<IngestPrincipal> {
   const token = bearerToken(request);
   if (!isIngestKeyFormat(token)) {
     throw unauthorized(
@@ -128,7 +131,10 @@ export async function authenticateIngestKey(request: ApiRequest, keys: IngestKey
   const key = await keys.getIngestKey(sha256Hex(token));
   if (key === undefined) throw unauthorized('invalid_token', 'authorization: the ingest key is not valid');
   if (key.revokedAt !== undefined) {
-    throw unauthorized('revoked_key', `authorization: ingest key ${key.keyId} was revoked at ${key.revokedAt}`);
+    throw unauthorized(
+      'revoked_key',
+      `authorization: ingest key ${key.keyId} was revoked at ${key.revokedAt}`,
+    );
   }
   return { role: 'ingest', tenant: key.tenant, keyId: key.keyId, limits: effectiveLimits(key.limits) };
 }

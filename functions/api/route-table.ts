@@ -1,5 +1,5 @@
 /** The API's routes: method, path pattern, who may call it, and the handler. */
-import { type Route, route } from './routing.js';
+
 import {
   activateCatalogVersion,
   getCatalog,
@@ -12,6 +12,7 @@ import { createIngestKey, listIngestKeys, revokeIngestKey } from './routes/key-r
 import { listQuarantine, redriveQuarantine } from './routes/quarantine-routes.js';
 import { createTenantToken, getTenant, putTenant } from './routes/tenant-routes.js';
 import { getEntitlements, getUsage } from './routes/usage-routes.js';
+import { type Route, route } from './routing.js';
 
 /** Every route; on AWS, API Gateway sends `POST /v1/events` to the ingest function instead. */
 export const ROUTES: readonly Route[] = [

@@ -7,6 +7,8 @@ import { parseLimit } from '../../shared/catalog/catalog-schema.js';
 import { isTenantId } from '../../shared/catalog/tenant-profile.js';
 import { isQuarantineReason, QUARANTINE_REASONS } from '../../shared/contract/reasons.js';
 import { formatQuantity } from '../../shared/decimal/quantity.js';
+import { isKeyId } from '../../shared/ingest/ingest-keys.js';
+import { MAX_EVENTS_PER_SECOND, MAX_REQUESTS_PER_SECOND } from '../../shared/ingest/rate-limit.js';
 import { MAX_QUARANTINE_LIMIT } from '../../shared/quarantine/quarantine-query.js';
 import { MAX_REDRIVE_LIMIT } from '../../shared/quarantine/redrive.js';
 import { isDateString } from '../../shared/time/windows.js';
@@ -93,6 +95,15 @@ export function catalogVersion(text: string): number {
   return Number(text);
 }
 
+export function keyId(text: string): string {
+  if (!isKeyId(text)) {
+    throw new InvalidArgumentError('must be the 8-character id of an ingest key (tollgate keys list).');
+  }
+  return text;
+}
+
+export const requestsPerSecond = wholeNumber(1, MAX_REQUESTS_PER_SECOND);
+export const eventsPerSecond = wholeNumber(1, MAX_EVENTS_PER_SECOND);
 export const partitionKeySalt = wholeNumber(1, 1000);
 export const quarantineLimit = wholeNumber(1, MAX_QUARANTINE_LIMIT);
 export const redriveLimit = wholeNumber(1, MAX_REDRIVE_LIMIT);

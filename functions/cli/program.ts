@@ -7,6 +7,7 @@ import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { registerAdminCommands } from './commands/admin-commands.js';
 import { registerDlqCommands } from './commands/dlq-commands.js';
+import { registerKeyCommands } from './commands/key-commands.js';
 import { registerQuarantineCommands } from './commands/quarantine-commands.js';
 import { registerReadCommands } from './commands/read-commands.js';
 import { registerSendCommand } from './commands/send-command.js';
@@ -14,7 +15,9 @@ import { registerStatusCommand } from './commands/status-command.js';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('tollgate')
-    .description('Tollgate: send usage events, read usage and entitlements, manage tenants and the catalog')
+    .description(
+      'Tollgate: send usage events, read usage and entitlements, manage tenants, keys and the catalog',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     // A command's flags stop at its subcommand, so `quarantine --limit` and
@@ -26,6 +29,7 @@ export function buildProgram(io: CliIo): Command {
   registerReadCommands(program, io);
   registerQuarantineCommands(program, io);
   registerAdminCommands(program, io);
+  registerKeyCommands(program, io);
   registerDlqCommands(program, io);
   // Subcommands inherit output and exit behaviour only when configured after they exist.
   const configure = (command: Command) => {

@@ -130,7 +130,10 @@ export function parseCreateIngestKeyInput(
             message: 'unknown property',
           };
         }
-        return { path: at === '' ? 'body' : at, message: at === '' ? 'must be a JSON object' : issue.message };
+        return {
+          path: at === '' ? 'body' : at,
+          message: at === '' ? 'must be a JSON object' : issue.message,
+        };
       }),
     };
   }

@@ -111,10 +111,11 @@ describe('with default context', () => {
   let synthesized: Synthesized;
   let template: Template;
 
+  // Bundles the three handlers with esbuild: longer than the default hook timeout on a busy machine.
   beforeAll(() => {
     synthesized = synthesize({});
     template = templateOf(synthesized);
-  });
+  }, 120_000);
 
   it('synthesizes with no cdk-nag AwsSolutions finding left unacknowledged', () => {
     expect(synthesized.synthError).toBeUndefined();
@@ -320,9 +321,9 @@ describe('with default context', () => {
     });
   });
 
-  it('runs both functions on nodejs24.x arm64 with their own log groups', () => {
+  it('runs every function (consumer, API, ingest) on nodejs24.x arm64 with its own log group', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(2);
+    expect(Object.keys(functions)).toHaveLength(3);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -342,7 +343,7 @@ describe('with default context', () => {
       .filter((entry) => entry.startsWith('asset.'))
       .map((entry) => join(synthesized.outdir, entry, 'index.mjs'))
       .filter((file) => existsSync(file));
-    expect(bundles).toHaveLength(2);
+    expect(bundles).toHaveLength(3);
     for (const bundle of bundles) {
       expect(readFileSync(bundle, 'utf8')).toMatch(/^import \{ createRequire as \w+ \} from 'node:module';/);
     }
@@ -496,6 +497,95 @@ describe('with default context', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
+  it('routes POST /v1/events to a function of its own, throttled apart from the stage default', () => {
+    const ingestFunction = logicalIdOf(template, 'AWS::Lambda::Function', {
+      Properties: {
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'tollgate-ingest' }) },
+      },
+    });
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+    const [integrationId] = Object.entries(integrations).find(([, integration]) =>
+      JSON.stringify(integration.Properties.IntegrationUri).includes(`"${ingestFunction}"`),
+    ) ?? [undefined];
+    expect(integrationId).toBeDefined();
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /v1/events',
+      Target: { 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] },
+    });
+    // The read API keeps every other route; API Gateway prefers the exact route.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /v1/{proxy+}' });
+    template.hasResource('AWS::ApiGatewayV2::Stage', {
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('^ApiHttpPOSTv1events')]),
+      Properties: Match.objectLike({
+        RouteSettings: { 'POST /v1/events': { throttlingRateLimit: 500, throttlingBurstLimit: 1000 } },
+        DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 15,
+      Environment: {
+        Variables: {
+          TOLLGATE_CONFIG_TABLE: { Ref: Match.stringLikeRegexp('^TablesConfig') },
+          TOLLGATE_RATE_LIMIT_TABLE: { Ref: Match.stringLikeRegexp('^TablesDedup') },
+          TOLLGATE_STREAM_NAME: { Ref: Match.stringLikeRegexp('^IngestEvents') },
+          TOLLGATE_INGEST_KEY_CACHE_SECONDS: '60',
+          POWERTOOLS_SERVICE_NAME: 'tollgate-ingest',
+          POWERTOOLS_METRICS_NAMESPACE: 'Tollgate',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+  });
+
+  it('grants the ingest function exactly what it calls: PutRecords, the key via Kinesis and DynamoDB, ingest keys and rate-limit items', () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
+      id.startsWith('HttpIngestHandlerRole'),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]![1].Properties.PolicyDocument.Statement as Record<string, unknown>[];
+    const via = (service: string) => ({
+      StringEquals: {
+        'kms:ViaService': { 'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+      },
+    });
+    const getAtt = (prefix: string) => ({ 'Fn::GetAtt': [Match.stringLikeRegexp(`^${prefix}`), 'Arn'] });
+    const expected = [
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: getAtt('HttpIngestHandlerLogs') },
+      {
+        Action: 'kinesis:PutRecords',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Kinesis::Stream'), 'Arn'] },
+      },
+      { Action: 'kms:GenerateDataKey', Resource: keyRef(template), Condition: via('kinesis') },
+      {
+        Action: 'dynamodb:GetItem',
+        Resource: getAtt('TablesConfig'),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INGESTKEY#*'] } },
+      },
+      {
+        Action: 'dynamodb:UpdateItem',
+        Resource: getAtt('TablesDedup'),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['rl#*'] } },
+      },
+      { Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: keyRef(template), Condition: via('dynamodb') },
+    ];
+    expect(statements).toHaveLength(expected.length);
+    for (const [i, statement] of expected.entries()) {
+      const result = Match.objectEquals({ Effect: 'Allow', ...statement }).test(statements[i]);
+      expect(result.isSuccess, `statement ${i}: ${result.toHumanStrings().join('; ')}`).toBe(true);
+    }
+    // Nothing on the usage or quarantine tables, the blob bucket or the admin token secret.
+    const text = JSON.stringify(statements);
+    for (const absent of [
+      'TablesUsage',
+      'TablesQuarantine',
+      'QuarantineBlobs',
+      'ApiAdminToken',
+      'secretsmanager',
+    ]) {
+      expect(text).not.toContain(absent);
+    }
+  });
+
   it.each([
     ['consumer iterator age', { MetricName: 'IteratorAge', Namespace: 'AWS/Lambda', Threshold: 60_000 }],
     ['consumer errors', { MetricName: 'Errors', Namespace: 'AWS/Lambda' }],
@@ -546,6 +636,8 @@ describe('with default context', () => {
         'AlarmsTopicArn',
         'ConsumerDlqUrl',
         'ConsumerFunctionName',
+        'EventsUrl',
+        'IngestFunctionName',
       ]),
     );
   });

@@ -131,7 +131,10 @@ export class DynamoDbIngestKeyStore implements IngestKeyStore {
     const current = keyOf(listing);
     if (current.revokedAt !== undefined) return current;
     const hash = listing.hash?.S ?? '';
-    const revoke = { UpdateExpression: 'SET revokedAt = :at', ExpressionAttributeValues: { ':at': { S: at } } };
+    const revoke = {
+      UpdateExpression: 'SET revokedAt = :at',
+      ExpressionAttributeValues: { ':at': { S: at } },
+    };
     try {
       await this.client.send(
         new TransactWriteItemsCommand({

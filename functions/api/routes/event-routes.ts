@@ -23,7 +23,8 @@ function unsupported(code: string, message: string, field: string): ApiError {
 function checkMediaType(request: ApiRequest): void {
   const contentType = header(request, 'content-type');
   const expected = `content-type: must be ${EVENT_CONTENT_TYPES.join(', ')}`;
-  if (contentType === undefined) throw unsupported('unsupported_media_type', `${expected}; none was sent`, 'content-type');
+  if (contentType === undefined)
+    throw unsupported('unsupported_media_type', `${expected}; none was sent`, 'content-type');
   const [type = '', ...parameters] = contentType.split(';');
   const mediaType = type.trim().toLowerCase();
   if (!(EVENT_CONTENT_TYPES as readonly string[]).includes(mediaType)) {
@@ -90,9 +91,11 @@ export const postEvents: RouteHandler<IngestApiDeps> = async ({ request, deps, p
   checkMediaType(request);
   const text = request.body ?? '';
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) throw payloadTooLarge();
-  if (text.trim() === '') throw new ApiError(400, 'missing_body', 'body: send one event or an array of events', 'body');
+  if (text.trim() === '')
+    throw new ApiError(400, 'missing_body', 'body: send one event or an array of events', 'body');
   const batch = splitEventBatch(text);
-  if (!batch.ok) throw new ApiError(batch.code === 'too_many_events' ? 413 : 400, batch.code, batch.message, 'body');
+  if (!batch.ok)
+    throw new ApiError(batch.code === 'too_many_events' ? 413 : 400, batch.code, batch.message, 'body');
   const outcome = await acceptEvents(batch.items, principal, {
     ...deps.ingest,
     clock: deps.clock,

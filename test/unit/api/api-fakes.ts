@@ -23,6 +23,7 @@ import type {
   RollupRow,
   UsageReader,
 } from '../../../shared/usage/ports.js';
+import { InMemoryIngestKeyStore, ScriptedRateLimiter } from '../../support/in-memory-ingest.js';
 import { FakeStreamWriter, InMemoryBlobs } from '../../support/in-memory-quarantine.js';
 
 /** The config table in memory, with the semantics of `DynamoDbConfigStore`. */
@@ -133,6 +134,10 @@ export interface TestApi {
   readonly quarantine: FakeQuarantineReader;
   readonly stream: FakeStreamWriter;
   readonly marker: RecordingMarker;
+  readonly ingestKeys: InMemoryIngestKeyStore;
+  /** The stream `POST /v1/events` puts on (re-drive has its own). */
+  readonly ingestStream: FakeStreamWriter;
+  readonly limiter: ScriptedRateLimiter;
   readonly logs: Array<{ level: string; message: string; details: Readonly<Record<string, unknown>> }>;
   readonly deps: ApiDeps;
   call(method: string, path: string, options?: CallOptions): Promise<TestResponse>;
@@ -153,7 +158,12 @@ export interface TestResponse extends ApiResponse {
 
 export const NOW = Date.parse('2026-11-30T12:34:00.000Z');
 
-export function testApi(catalog: Catalog | undefined): TestApi {
+export interface TestApiOptions {
+  /** Source of token and key bytes; by default every byte is 7. */
+  readonly randomBytes?: (size: number) => Uint8Array;
+}
+
+export function testApi(catalog: Catalog | undefined, options: TestApiOptions = {}): TestApi {
   const config = new InMemoryConfigStore();
   if (catalog !== undefined) void config.publishCatalog(catalog);
   config.tokens.set(sha256Hex(ACME_TOKEN), { role: 'tenant', tenant: 'acme', label: '', createdAt: '' });
@@ -162,9 +172,14 @@ export function testApi(catalog: Catalog | undefined): TestApi {
   const quarantine = new FakeQuarantineReader();
   const stream = new FakeStreamWriter();
   const marker = new RecordingMarker();
+  const ingestKeys = new InMemoryIngestKeyStore();
+  const ingestStream = new FakeStreamWriter();
+  const limiter = new ScriptedRateLimiter();
   const logs: TestApi['logs'] = [];
   const deps: ApiDeps = {
     config,
+    ingestKeys,
+    ingest: { keys: ingestKeys, stream: ingestStream, limiter },
     usage,
     quarantine,
     redrive: { blobs: new InMemoryBlobs(), stream, marker },
@@ -174,7 +189,7 @@ export function testApi(catalog: Catalog | undefined): TestApi {
       info: (message, details) => logs.push({ level: 'info', message, details }),
       error: (message, details) => logs.push({ level: 'error', message, details }),
     },
-    randomBytes: (size) => new Uint8Array(size).fill(7),
+    randomBytes: options.randomBytes ?? ((size) => new Uint8Array(size).fill(7)),
   };
   return {
     config,
@@ -182,6 +197,9 @@ export function testApi(catalog: Catalog | undefined): TestApi {
     quarantine,
     stream,
     marker,
+    ingestKeys,
+    ingestStream,
+    limiter,
     logs,
     deps,
     async call(method, path, options = {}) {

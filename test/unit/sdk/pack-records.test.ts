@@ -102,7 +102,12 @@ describe('packRecords', () => {
   it('wraps each record in an envelope with its own id when asked, within the same limit', () => {
     let n = 0;
     const events = Array.from({ length: 3 }, (_, i) => eventOf('acme', 600_000, i));
-    const records = packRecords(events, { envelopeId: () => `env-${(n += 1)}` });
+    const records = packRecords(events, {
+      envelopeId: () => {
+        n += 1;
+        return `env-${n}`;
+      },
+    });
     expect(records.map((r) => [r.envelopeId, r.eventCount])).toEqual([
       ['env-1', 1],
       ['env-2', 1],

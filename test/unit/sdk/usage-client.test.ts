@@ -445,7 +445,12 @@ describe('UsageClient: a full buffer', () => {
       await new Promise<void>((resolve) => gates.push(resolve));
       return records.map(() => ({ ok: true, shardId: 's', sequenceNumber: '1' }));
     };
-    return { transport, release: () => gates.splice(0).forEach((open) => open()) };
+    return {
+      transport,
+      release: () => {
+        for (const open of gates.splice(0)) open();
+      },
+    };
   }
 
   it('drops with a counter and a callback under policy drop, never silently', async () => {
