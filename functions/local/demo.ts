@@ -1,12 +1,17 @@
-import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ulid } from 'ulid';
+import { UsageClient } from '../../shared/sdk/usage-client.js';
+import type { UsageEventInput } from '../../shared/sdk/usage-event-input.js';
+import { KinesisPutTransport } from '../adapters/kinesis/kinesis-put-transport.js';
 
 /**
  * Simulated AI services putting realistic usage on the local stream, so a newcomer sees usage
  * and entitlements move within a minute: a support chatbot (acme, pro plan), an agent stuck in a
  * loop on a hard-capped plan (globex, blocked within about twenty seconds), a free-tier app
  * (initech) and a GPU-heavy enterprise tenant (umbrella). Now and then a producer bug sends an
- * event no meter knows, which lands in quarantine.
+ * event no meter knows, which lands in quarantine. The services produce the way real ones do:
+ * through the SDK's `UsageClient` (acme, globex, umbrella), and over HTTP with an ingest key
+ * (initech, `POST /v1/events`).
  */
 export interface DemoOptions {
   readonly kinesis: KinesisClient;
@@ -171,23 +176,60 @@ async function summary(options: DemoOptions): Promise<string[]> {
   return lines;
 }
 
+/** Creates an ingest key for the tenant that sends over HTTP; undefined if the API refuses. */
+async function createIngestKey(options: DemoOptions, tenant: string): Promise<string | undefined> {
+  const response = await fetch(`${options.apiUrl}/v1/tenants/${tenant}/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ label: 'demo' }),
+  });
+  if (!response.ok) return undefined;
+  return ((await response.json()) as { key: string }).key;
+}
+
+async function postEvents(options: DemoOptions, key: string, events: readonly Event[]): Promise<void> {
+  const response = await fetch(`${options.apiUrl}/v1/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/cloudevents-batch+json' },
+    body: JSON.stringify(events),
+  });
+  const body = (await response.json()) as {
+    accepted?: number;
+    results?: Array<{ status: string; message?: string }>;
+  };
+  if (response.status !== 202) throw new Error(`POST /v1/events answered ${response.status}`);
+  for (const result of body.results ?? []) {
+    if (result.status !== 'accepted')
+      options.print(`demo: HTTP ingest ${result.status}: ${result.message ?? ''}`);
+  }
+}
+
+const HTTP_TENANT = 'initech';
+
 /** Starts the simulated services; the returned function stops them. */
 export function startDemo(options: DemoOptions): () => Promise<void> {
   let tick = 0;
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
+  const usage = new UsageClient({
+    transport: new KinesisPutTransport(options.kinesis, options.streamName),
+    context: { source: 'demo' },
+    lingerMs: 250,
+    drainOnExit: false,
+    hooks: {
+      onFailed: (events, error) =>
+        options.print(`demo: ${events.length} events not delivered: ${error.code}`),
+    },
+  });
+  let ingestKey: Promise<string | undefined> | undefined;
   const step = async () => {
     tick += 1;
-    const traffic = demoTraffic(tick);
-    await options.kinesis.send(
-      new PutRecordsCommand({
-        StreamName: options.streamName,
-        Records: traffic.map(({ tenant, events }) => ({
-          PartitionKey: tenant,
-          Data: new TextEncoder().encode(JSON.stringify(events)),
-        })),
-      }),
-    );
+    ingestKey ??= createIngestKey(options, HTTP_TENANT);
+    for (const { tenant, events } of demoTraffic(tick)) {
+      const key = tenant === HTTP_TENANT ? await ingestKey : undefined;
+      if (key !== undefined) await postEvents(options, key, events);
+      else for (const event of events) await usage.record(event as unknown as UsageEventInput);
+    }
     if (tick % (options.summaryEveryTicks ?? 10) === 0) {
       const lines = await summary(options);
       if (lines.length > 0)
@@ -206,5 +248,6 @@ export function startDemo(options: DemoOptions): () => Promise<void> {
     stopped = true;
     clearInterval(timer);
     await running;
+    await usage.close();
   };
 }

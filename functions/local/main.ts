@@ -29,7 +29,8 @@ Try:  npx tollgate status
       npx tollgate entitlements globex
       npx tollgate usage acme --meter input_tokens
       echo '{"id":"e1","type":"llm.completion","subject":"acme","time":"'$(date -u +%FT%TZ)'","data":{"model":"gpt-4o","input_tokens":100}}' | npx tollgate send -
-${config.demo ? '\nDemo: simulated AI services are sending usage; globex will hit its hard cap. (--no-demo to turn off)\n' : ''}`);
+      npx tollgate keys create acme --label my-app    # then POST /v1/events with that key
+${config.demo ? '\nDemo: simulated AI services are sending usage; globex will hit its hard cap; acme, globex and umbrella send through the SDK, initech over HTTP (POST /v1/events). (--no-demo to turn off)\n' : ''}`);
   const stopDemo = config.demo
     ? startDemo({
         kinesis: createKinesisClient({ endpoint: status.kinesisEndpoint, region: LOCAL_REGION }),
