@@ -79,12 +79,15 @@ export interface RetryOptions {
   /** In [0, 1) (default `Math.random`). */
   readonly random?: () => number;
   /** Called before each retry with the records about to be resent. */
-  readonly onRetry?: (info: {
-    readonly records: number;
-    readonly attempt: number;
-    readonly delayMs: number;
-    readonly reason: string;
-  }) => void;
+  readonly onRetry?: (info: RetryInfo) => void;
+}
+
+/** One retry: how many records, which attempt (1 = the first retry), the backoff, and the last error code. */
+export interface RetryInfo {
+  readonly records: number;
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly reason: string;
 }
 
 export interface PutResult {

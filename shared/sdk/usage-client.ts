@@ -20,7 +20,12 @@ import type { RecordToWrite } from '../ingest/stream-writer.js';
 import { registerExitDrain } from './exit-drain.js';
 import { type LlmUsage, llmCompletionEvent, type UsageRecorder } from './llm-usage.js';
 import { type PackedRecord, packEvents, saltedPartitionKeys } from './pack-records.js';
-import { type PutRecordsTransport, putWithRetry, type RetryOptions } from './put-with-retry.js';
+import {
+  type PutRecordsTransport,
+  putWithRetry,
+  type RetryInfo,
+  type RetryOptions,
+} from './put-with-retry.js';
 import {
   type AttributionContext,
   mergeContext,
@@ -39,12 +44,7 @@ export interface DeliveryHooks {
     readonly bytes: number;
   }) => void;
   /** Records about to be resent (after a refusal or a failed request). */
-  readonly onRetry?: (info: {
-    readonly records: number;
-    readonly attempt: number;
-    readonly delayMs: number;
-    readonly reason: string;
-  }) => void;
+  readonly onRetry?: (info: RetryInfo) => void;
   /** Events still not taken after the last attempt (or refused for good). Default: a line on stderr. */
   readonly onFailed?: (
     events: readonly PreparedEvent[],
@@ -230,26 +230,23 @@ export class UsageClient implements UsageRecorder {
    * confirmed by `flush()`.
    */
   record(event: UsageEventInput, context?: AttributionContext): Promise<RecordReceipt> {
-    if (this.closed) throw new UsageClientClosedError();
-    const prepared = prepareEvent(event, {
-      context: context === undefined ? this.context : mergeContext(this.context, context),
-      now: this.now,
-      newId: this.newId,
-    });
-    return this.accept(prepared);
+    return this.accept(this.prepare(event, context));
   }
 
   /** Records one model call as an `llm.completion` event; returns its id at once. */
   trackUsage(usage: LlmUsage, context?: AttributionContext): string {
-    const event = llmCompletionEvent(usage);
+    const prepared = this.prepare(llmCompletionEvent(usage), context);
+    void this.accept(prepared);
+    return prepared.id;
+  }
+
+  private prepare(event: UsageEventInput, context: AttributionContext | undefined): PreparedEvent {
     if (this.closed) throw new UsageClientClosedError();
-    const prepared = prepareEvent(event, {
+    return prepareEvent(event, {
       context: context === undefined ? this.context : mergeContext(this.context, context),
       now: this.now,
       newId: this.newId,
     });
-    void this.accept(prepared);
-    return prepared.id;
   }
 
   /** A view that records with more context (e.g. per request: the agent); it shares this client's buffer. */
