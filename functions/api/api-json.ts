@@ -11,6 +11,9 @@ export function profileJson(profile: TenantProfile) {
     plan: profile.plan,
     status: profile.status,
     ...(profile.billingAnchor === undefined ? {} : { billingAnchor: profile.billingAnchor }),
+    ...(profile.billingStart === undefined ? {} : { billingStart: profile.billingStart }),
+    ...(profile.graceHours === undefined ? {} : { graceHours: profile.graceHours }),
+    ...(profile.planHistory === undefined ? {} : { planHistory: profile.planHistory }),
     overrides: Object.fromEntries(
       overrides.map(([key, { limit }]) => [key, { limit: formatQuantity(limit) }]),
     ),

@@ -3,11 +3,14 @@
  * (`handleApiRequest`) serves both the API Gateway Lambda (handler.ts) and the local
  * `node:http` server (local-server.ts); each edge only translates to and from these types.
  */
+
 import type { Catalog } from '../../shared/catalog/catalog.js';
 import type { TenantProfile } from '../../shared/catalog/tenant-profile.js';
 import type { IngestKeyLookup, IngestKeyStore } from '../../shared/ingest/ingest-keys.js';
 import type { RateLimiter } from '../../shared/ingest/rate-limit.js';
 import type { StreamWriter } from '../../shared/ingest/stream-writer.js';
+import type { InvoicingDeps, PlannerDeps } from '../../shared/invoicing/invoicing-deps.js';
+import type { InvoiceDocumentStore } from '../../shared/invoicing/ports.js';
 import type { QuarantineReader } from '../../shared/quarantine/quarantine-query.js';
 import type { QuarantineBlobReader, QuarantineMarker } from '../../shared/quarantine/redrive.js';
 import type { UsageReader } from '../../shared/usage/ports.js';
@@ -35,7 +38,10 @@ export interface ApiRequest {
 export interface ApiResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
+  /** UTF-8 text, or base64 of binary bytes when `isBase64Encoded` (e.g. a PDF). */
   readonly body: string;
+  /** Set when `body` is base64: each edge sends the decoded bytes. */
+  readonly isBase64Encoded?: boolean;
 }
 
 /** The config-table operations the API uses (`DynamoDbConfigStore` has them). */
@@ -86,6 +92,18 @@ export interface ApiDeps {
   readonly logger: ApiLogger;
   /** Source of token bytes; `crypto.randomBytes` by default. */
   readonly randomBytes?: (size: number) => Uint8Array;
+  /**
+   * Invoices, credits and billing runs. Both composition roots set it; absent only in tests of
+   * other routes, where the billing routes answer 404.
+   */
+  readonly billing?: BillingApiDeps;
+}
+
+/** What the invoice, credit and billing-run routes need. */
+export interface BillingApiDeps {
+  readonly invoicing: InvoicingDeps;
+  readonly documents: InvoiceDocumentStore;
+  readonly planner: PlannerDeps;
 }
 
 /** `POST /v1/events`: authenticate an ingest key, throttle it, put its events on the stream. */

@@ -14,6 +14,10 @@ export interface LocalConfig {
   readonly catalogPath: string;
   readonly tenantsPath: string;
   readonly envelopeDedup: boolean;
+  /** How often the billing planner runs (the schedule on AWS); 0 turns it off. */
+  readonly billingIntervalSeconds: number;
+  /** Default grace period of tenants without their own. */
+  readonly graceHours: number;
   readonly fresh: boolean;
   readonly demo: boolean;
   readonly help: boolean;
@@ -37,6 +41,18 @@ const envSchema = z.object({
   TOLLGATE_ENVELOPE_DEDUP: z
     .enum(['on', 'off'], { error: 'TOLLGATE_ENVELOPE_DEDUP: must be on or off' })
     .default('on'),
+  TOLLGATE_BILLING_INTERVAL_SECONDS: z.coerce
+    .number({ error: 'TOLLGATE_BILLING_INTERVAL_SECONDS: must be a whole number of seconds' })
+    .int('TOLLGATE_BILLING_INTERVAL_SECONDS: must be a whole number of seconds')
+    .min(0, 'TOLLGATE_BILLING_INTERVAL_SECONDS: must be ≥ 0 (0 turns the schedule off)')
+    .max(86_400, 'TOLLGATE_BILLING_INTERVAL_SECONDS: must be at most 86400')
+    .default(60),
+  TOLLGATE_GRACE_HOURS: z.coerce
+    .number({ error: 'TOLLGATE_GRACE_HOURS: must be a whole number of hours' })
+    .int('TOLLGATE_GRACE_HOURS: must be a whole number of hours')
+    .min(0, 'TOLLGATE_GRACE_HOURS: must be between 0 and 720')
+    .max(720, 'TOLLGATE_GRACE_HOURS: must be between 0 and 720')
+    .default(12),
 });
 
 export class LocalConfigError extends Error {
@@ -58,7 +74,11 @@ Environment (defaults in brackets):
   TOLLGATE_API_PORT [8787]   TOLLGATE_KINESIS_PORT [free]   TOLLGATE_DYNAMODB_PORT [free]
   TOLLGATE_DATA_DIR [.tollgate]   TOLLGATE_ADMIN_TOKEN [generated, kept in the data dir]
   TOLLGATE_CATALOG [config/catalog.yaml]   TOLLGATE_TENANTS [config/tenants.yaml]
-  TOLLGATE_ENVELOPE_DEDUP [on]`;
+  TOLLGATE_ENVELOPE_DEDUP [on]   TOLLGATE_GRACE_HOURS [12]
+  TOLLGATE_BILLING_INTERVAL_SECONDS [60: the billing planner's schedule; 0 = off]
+
+Invoices: the planner runs on that schedule (daily on AWS). To see a period close now, advance
+the billing clock: npx tollgate billing run --as-of 2027-01-01`;
 
 /** Empty variables count as unset. */
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -94,6 +114,8 @@ export function readLocalConfig(env: NodeJS.ProcessEnv, argv: readonly string[])
     catalogPath: e.TOLLGATE_CATALOG,
     tenantsPath: e.TOLLGATE_TENANTS,
     envelopeDedup: e.TOLLGATE_ENVELOPE_DEDUP === 'on',
+    billingIntervalSeconds: e.TOLLGATE_BILLING_INTERVAL_SECONDS,
+    graceHours: e.TOLLGATE_GRACE_HOURS,
     fresh: flags.fresh === true,
     demo: flags['no-demo'] !== true,
     help: flags.help === true,

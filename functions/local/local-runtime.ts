@@ -3,6 +3,7 @@ import { appendFile, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promi
 import { extname, join } from 'node:path';
 import { loadCatalogText } from '../../shared/catalog/load-catalog.js';
 import { loadTenantSeedText } from '../../shared/catalog/tenant-profile.js';
+import type { BillingRunRequest, BillingRunSummary } from '../../shared/invoicing/plan-billing-run.js';
 import { closeAwsClients, createDynamoDbClient, createKinesisClient } from '../adapters/aws-clients.js';
 import { DynamoDbIngestKeyStore } from '../adapters/dynamodb/dynamodb-ingest-key-store.js';
 import { DynamoDbQuarantineReader } from '../adapters/dynamodb/dynamodb-quarantine-reader.js';
@@ -18,8 +19,11 @@ import { startDynamoDbLocal } from './emulators/dynamodb-local.js';
 import type { LocalEmulator } from './emulators/emulator-process.js';
 import { startKinesisLocal } from './emulators/kinesis-local.js';
 import { type EventSourcePoller, startEventSourcePoller } from './event-source-poller.js';
+import { startLocalBilling } from './local-billing.js';
 import type { LocalConfig } from './local-config.js';
+import type { LocalQueue } from './local-queue.js';
 import { provisionLocal } from './provision.js';
+import type { SqsWorkerPoller } from './sqs-worker-poller.js';
 
 export const LOCAL_REGION = 'us-east-1';
 
@@ -39,6 +43,12 @@ export interface LocalStatus {
 export interface LocalRuntime {
   readonly status: LocalStatus;
   readonly poller: EventSourcePoller;
+  /** Invoicing: the jobs queue, the worker polling it, and one planner run on demand. */
+  readonly billing: {
+    readonly queue: LocalQueue<string>;
+    readonly worker: SqsWorkerPoller;
+    runPlanner(request?: BillingRunRequest): Promise<BillingRunSummary>;
+  };
   stop(): Promise<void>;
 }
 
@@ -155,6 +165,16 @@ export async function startLocalRuntime(
     });
     cleanups.push(() => poller.stop());
 
+    const billing = startLocalBilling({
+      dynamodb: dynamodbClient,
+      tables: resources.tables,
+      dataDir: config.dataDir,
+      graceHours: config.graceHours,
+      intervalSeconds: config.billingIntervalSeconds,
+      print,
+    });
+    cleanups.push(() => billing.stop());
+
     const adminToken = await adminTokenFor(config);
     const blobs = localBlobStore(config.dataDir);
     const ingestKeys = new DynamoDbIngestKeyStore(dynamodbClient, resources.tables.config);
@@ -183,6 +203,7 @@ export async function startLocalRuntime(
           marker: new DynamoDbQuarantineStore(dynamodbClient, resources.tables.quarantine, blobs),
         },
         adminToken,
+        billing: billing.api,
         clock: Date.now,
         logger: {
           info: () => {},
@@ -209,7 +230,13 @@ export async function startLocalRuntime(
     await writeFile(statusPath, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o600 });
     await chmod(statusPath, 0o600);
     cleanups.push(() => rm(statusPath, { force: true }));
-    return { status, poller, stop: stopAll };
+    billing.start();
+    return {
+      status,
+      poller,
+      billing: { queue: billing.queue, worker: billing.worker, runPlanner: billing.runPlanner },
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -31,6 +31,13 @@ export interface LimitOverride {
 /** Entitlement key → override. */
 export type LimitOverrides = Readonly<Record<string, LimitOverride>>;
 
+/** The plan a tenant was on from a date (UTC day) on; see `planHistory`. */
+export interface PlanChange {
+  readonly plan: string;
+  /** `YYYY-MM-DD`: effective from 00:00 UTC of that day. */
+  readonly from: string;
+}
+
 export interface TenantProfile {
   readonly tenant: string;
   /** A plan key of the catalog. */
@@ -38,6 +45,16 @@ export interface TenantProfile {
   readonly overrides?: LimitOverrides;
   /** `YYYY-MM-DD`; its day of month starts each BILLING_PERIOD. */
   readonly billingAnchor?: string;
+  /** `YYYY-MM-DD`: billing begins this day (trials count from it); periods ending earlier are not invoiced. */
+  readonly billingStart?: string;
+  /** Hours after a period's end during which late usage still lands on its invoice; default from the deployment (12). */
+  readonly graceHours?: number;
+  /**
+   * Plan changes, oldest first: each entry's plan applies from its date until the next entry's.
+   * Absent when the tenant never changed plan (then `plan` applies throughout). Kept by the API
+   * when `plan` changes, so a period's invoice prorates each plan by day.
+   */
+  readonly planHistory?: readonly PlanChange[];
   readonly status: TenantStatus;
 }
 
@@ -46,6 +63,8 @@ export interface TenantProfileInput {
   readonly plan: string;
   readonly overrides?: LimitOverrides;
   readonly billingAnchor?: string;
+  readonly billingStart?: string;
+  readonly graceHours?: number;
 }
 
 /** An entitlement as it applies to one tenant: the plan's, with the tenant's limit override. */
@@ -74,10 +93,21 @@ const overrideKeySchema = z
 
 export const limitOverridesSchema = z.record(overrideKeySchema, z.strictObject({ limit: limitSchema }));
 
+export const MAX_GRACE_HOURS = 720;
+export const graceHoursSchema = z
+  .number()
+  .int('must be a whole number of hours')
+  .min(0, `must be between 0 and ${MAX_GRACE_HOURS}`)
+  .max(MAX_GRACE_HOURS, `must be between 0 and ${MAX_GRACE_HOURS}`);
+
+const planChangeSchema = z.object({ plan: z.string().min(1), from: billingAnchorSchema });
+
 export const tenantProfileInputSchema = z.strictObject({
   plan: z.string().min(1, 'must not be empty'),
   overrides: limitOverridesSchema.optional(),
   billingAnchor: billingAnchorSchema.optional(),
+  billingStart: billingAnchorSchema.optional(),
+  graceHours: graceHoursSchema.optional(),
 });
 
 /** A stored profile; lenient about extra attributes (keys, timestamps) the store adds. */
@@ -86,6 +116,9 @@ export const tenantProfileSchema = z.object({
   plan: z.string().min(1, 'must not be empty'),
   overrides: z.record(overrideKeySchema, z.object({ limit: limitSchema })).optional(),
   billingAnchor: billingAnchorSchema.optional(),
+  billingStart: billingAnchorSchema.optional(),
+  graceHours: graceHoursSchema.optional(),
+  planHistory: z.array(planChangeSchema).optional(),
   status: z.enum(TENANT_STATUSES),
 });
 
@@ -96,6 +129,8 @@ export const tenantSeedSchema = z.strictObject({
       plan: z.string().min(1, 'must not be empty'),
       overrides: limitOverridesSchema.optional(),
       billingAnchor: billingAnchorSchema.optional(),
+      billingStart: billingAnchorSchema.optional(),
+      graceHours: graceHoursSchema.optional(),
     }),
   ),
 });
@@ -107,6 +142,8 @@ type ParsedFields = {
   plan: string;
   overrides?: Record<string, { limit: Quantity }> | undefined;
   billingAnchor?: string | undefined;
+  billingStart?: string | undefined;
+  graceHours?: number | undefined;
 };
 
 function toProfileFields(fields: ParsedFields): TenantProfileInput {
@@ -120,6 +157,8 @@ function toProfileFields(fields: ParsedFields): TenantProfileInput {
           ),
         }),
     ...(fields.billingAnchor === undefined ? {} : { billingAnchor: fields.billingAnchor }),
+    ...(fields.billingStart === undefined ? {} : { billingStart: fields.billingStart }),
+    ...(fields.graceHours === undefined ? {} : { graceHours: fields.graceHours }),
   };
 }
 
@@ -186,9 +225,13 @@ export function parseTenantProfile(record: unknown): TenantProfile {
       toConfigIssues(result.error.issues, record, tenantProfileSchema, []),
     );
   }
+  const history = result.data.planHistory;
   return Object.freeze({
     tenant: result.data.tenant,
     ...toProfileFields(result.data),
+    ...(history === undefined || history.length === 0
+      ? {}
+      : { planHistory: Object.freeze(history.map((change) => Object.freeze({ ...change }))) }),
     status: result.data.status,
   });
 }
@@ -256,4 +299,26 @@ export function loadTenantSeedText(
 ): TenantProfile[] {
   const compiled = 'metersForType' in catalog ? catalog : compileCatalog(catalog);
   return parseTenantSeed(parseConfigText(text, format, 'invalid_tenant_seed'), compiled);
+}
+
+/**
+ * The profile `next` replacing `existing`, keeping the plan history: when the plan changes, the
+ * new plan applies from `today` (`YYYY-MM-DD`, UTC) and the old one is kept for the days before,
+ * so the period's invoice prorates both by day. The first change also records the old plan,
+ * from the tenant's `billingStart` (or the beginning of time).
+ */
+export function withPlanHistory(
+  existing: TenantProfile | undefined,
+  next: TenantProfile,
+  today: string,
+): TenantProfile {
+  if (existing === undefined) return next;
+  const history: PlanChange[] = [...(existing.planHistory ?? [])];
+  if (existing.plan !== next.plan) {
+    if (history.length === 0)
+      history.push({ plan: existing.plan, from: existing.billingStart ?? '0001-01-01' });
+    while (history.length > 0 && (history.at(-1)?.from ?? '') >= today) history.pop();
+    history.push({ plan: next.plan, from: today });
+  }
+  return history.length === 0 ? next : { ...next, planHistory: history };
 }

@@ -26,7 +26,7 @@ export interface TableDefinition {
   readonly description: string;
 }
 
-export type TableId = 'usage' | 'dedup' | 'config' | 'quarantine';
+export type TableId = 'usage' | 'dedup' | 'config' | 'quarantine' | 'invoices';
 
 export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
   usage: {
@@ -65,6 +65,20 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
     ],
     description:
       'Index of quarantined records and events with reason codes; bytes inline or in the blob store.',
+  },
+  invoices: {
+    id: 'invoices',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalIndexes: [
+      {
+        indexName: 'by-tenant',
+        partitionKey: { name: 'tenant', type: 'S' },
+        sortKey: { name: 'periodStart', type: 'S' },
+      },
+    ],
+    description:
+      'Invoices (one item per tenant period, keyed by its deterministic id), the per-tenant invoice number sequence, and credit grants with their remaining balance.',
   },
 };
 

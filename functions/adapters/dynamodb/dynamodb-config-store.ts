@@ -6,11 +6,13 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Catalog } from '../../../shared/catalog/catalog.js';
 import { canonicalCatalogJson, catalogHash, parseCatalog } from '../../../shared/catalog/load-catalog.js';
 import { parseTenantProfile, type TenantProfile } from '../../../shared/catalog/tenant-profile.js';
 import { formatQuantity } from '../../../shared/decimal/quantity.js';
+import { decodeKeyCursor, encodeKeyCursor, listingLimit } from './dynamodb-invoice-store.js';
 
 const CATALOG_PK = 'CATALOG';
 const ACTIVE_SK = 'ACTIVE';
@@ -51,6 +53,13 @@ function profileItem(profile: TenantProfile, now: string): Record<string, Attrib
     updatedAt: { S: now },
   };
   if (profile.billingAnchor !== undefined) item.billingAnchor = { S: profile.billingAnchor };
+  if (profile.billingStart !== undefined) item.billingStart = { S: profile.billingStart };
+  if (profile.graceHours !== undefined) item.graceHours = { N: String(profile.graceHours) };
+  if (profile.planHistory !== undefined) {
+    item.planHistory = {
+      L: profile.planHistory.map((change) => ({ M: { plan: { S: change.plan }, from: { S: change.from } } })),
+    };
+  }
   if (profile.overrides !== undefined) {
     const overrides: Record<string, AttributeValue> = {};
     for (const [key, override] of Object.entries(profile.overrides)) {
@@ -71,6 +80,16 @@ function profileOf(item: Record<string, AttributeValue>): TenantProfile {
     plan: item.plan?.S,
     status: item.status?.S,
     ...(item.billingAnchor?.S === undefined ? {} : { billingAnchor: item.billingAnchor.S }),
+    ...(item.billingStart?.S === undefined ? {} : { billingStart: item.billingStart.S }),
+    ...(item.graceHours?.N === undefined ? {} : { graceHours: Number(item.graceHours.N) }),
+    ...(item.planHistory?.L === undefined
+      ? {}
+      : {
+          planHistory: item.planHistory.L.map((entry) => ({
+            plan: entry.M?.plan?.S,
+            from: entry.M?.from?.S,
+          })),
+        }),
     ...(item.overrides === undefined ? {} : { overrides }),
   });
 }
@@ -220,6 +239,50 @@ export class DynamoDbConfigStore {
       }
     }
     return found;
+  }
+
+  /**
+   * Every tenant profile, a page at a time (a Scan, in the table's order, not by name). The
+   * cursor is the key of the last profile returned; a malformed profile throws, as in
+   * `getTenant`. Throws `ListingError` for a cursor it did not give or a limit out of range.
+   */
+  async listTenantProfiles(
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<{ profiles: TenantProfile[]; cursor?: string }> {
+    const limit = listingLimit(options.limit);
+    let startKey =
+      options.cursor === undefined
+        ? undefined
+        : decodeKeyCursor(
+            options.cursor,
+            ['pk', 'sk'],
+            (key) => key.sk === PROFILE_SK && key.pk?.startsWith(tenantPk('')) === true,
+          );
+    // One more than the page, so that a cursor is given only when another page exists.
+    const items: Record<string, AttributeValue>[] = [];
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :profile',
+          ExpressionAttributeValues: { ':profile': { S: PROFILE_SK } },
+          ConsistentRead: true,
+          // Limit counts items read before the filter; other kinds of item share the table.
+          Limit: Math.max(limit + 1, 100),
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && items.length <= limit);
+    const page = items.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      profiles: page.map(profileOf),
+      ...(items.length > limit && last !== undefined
+        ? { cursor: encodeKeyCursor({ pk: last.pk?.S ?? '', sk: last.sk?.S ?? '' }) }
+        : {}),
+    };
   }
 
   async putToken(hash: string, record: TokenRecord): Promise<void> {

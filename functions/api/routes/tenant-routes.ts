@@ -4,6 +4,7 @@ import {
   effectiveEntitlements,
   tenantProfileFromInput,
   validateTenantProfileInput,
+  withPlanHistory,
 } from '../../../shared/catalog/tenant-profile.js';
 import { toIso } from '../../../shared/time/windows.js';
 import { invalidInput, jsonResponse } from '../api-error.js';
@@ -19,7 +20,11 @@ export const putTenant: RouteHandler = async ({ request, deps, params }) => {
   const result = validateTenantProfileInput(body, compiled);
   if (!result.ok) throw invalidInput('invalid_tenant_profile', 'invalid tenant profile', result.issues);
   const existing = await deps.config.getTenant(tenant);
-  const profile = tenantProfileFromInput(tenant, result.value, existing?.status ?? 'active');
+  const profile = withPlanHistory(
+    existing,
+    tenantProfileFromInput(tenant, result.value, existing?.status ?? 'active'),
+    toIso(deps.clock()).slice(0, 10),
+  );
   const { created } = await deps.config.putTenant(profile);
   return jsonResponse(created ? 201 : 200, { ...profileJson(profile), created });
 };
