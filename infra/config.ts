@@ -16,6 +16,10 @@ export interface TollgateConfig {
   readonly alarmEmail?: string;
   readonly envelopeDedup: EnvelopeDedup;
   readonly removalPolicy: DataRemoval;
+  /** EventBridge Scheduler expression (`cron(…)` or `rate(…)`, UTC) of the invoice planner run. */
+  readonly invoiceSchedule: string;
+  /** Hours after a period ends during which late usage still lands on its invoice (0–720). */
+  readonly graceHours: number;
 }
 
 export const CONTEXT_KEYS = {
@@ -25,11 +29,18 @@ export const CONTEXT_KEYS = {
   alarmEmail: 'tollgate:alarmEmail',
   envelopeDedup: 'tollgate:envelopeDedup',
   removalPolicy: 'tollgate:removalPolicy',
+  invoiceSchedule: 'tollgate:invoiceSchedule',
+  graceHours: 'tollgate:graceHours',
 } as const;
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(CONTEXT_KEYS));
 const DEFAULT_SHARD_COUNT = 2;
 const MAX_SHARD_COUNT = 10_000;
+/** Daily at 00:15 UTC: the planner drafts the running periods and finalizes those past grace. */
+export const DEFAULT_INVOICE_SCHEDULE = 'cron(15 0 * * ? *)';
+export const DEFAULT_GRACE_HOURS = 12;
+/** 30 days: late usage beyond that belongs on a credit note, not a held-open invoice. */
+const MAX_GRACE_HOURS = 720;
 
 export class InvalidContextError extends Error {
   readonly code = 'invalid_context';
@@ -56,6 +67,8 @@ export function readTollgateConfig(node: Node): TollgateConfig {
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     envelopeDedup: readChoice(node, CONTEXT_KEYS.envelopeDedup, ['on', 'off'], 'on'),
     removalPolicy: readChoice(node, CONTEXT_KEYS.removalPolicy, ['retain', 'destroy'], 'retain'),
+    invoiceSchedule: readScheduleExpression(node, CONTEXT_KEYS.invoiceSchedule),
+    graceHours: readInteger(node, CONTEXT_KEYS.graceHours, 0, MAX_GRACE_HOURS) ?? DEFAULT_GRACE_HOURS,
   };
 }
 
@@ -101,15 +114,44 @@ function readShardCount(node: Node, streamMode: StreamCapacityMode): number | un
       `only applies when ${CONTEXT_KEYS.streamMode} is PROVISIONED (an ON_DEMAND stream scales its own shards)`,
     );
   }
+  return toInteger(key, raw, 1, MAX_SHARD_COUNT);
+}
+
+function readInteger(node: Node, key: string, min: number, max: number): number | undefined {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  return toInteger(key, raw, min, max);
+}
+
+function toInteger(key: string, raw: unknown, min: number, max: number): number {
   // `-c key=value` always arrives as a string; cdk.json may hold a number.
-  const count = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
-  if (!Number.isInteger(count) || count < 1 || count > MAX_SHARD_COUNT) {
+  const value =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && raw.trim() !== ''
+        ? Number(raw.trim())
+        : Number.NaN;
+  if (!Number.isInteger(value) || value < min || value > max) {
     throw new InvalidContextError(
       key,
-      `expected an integer from 1 to ${MAX_SHARD_COUNT}, got ${JSON.stringify(raw)}`,
+      `expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
     );
   }
-  return count;
+  return value;
+}
+
+/** EventBridge Scheduler recurring expressions; AWS validates the fields inside at deploy. */
+const SCHEDULE_EXPRESSION = /^(cron|rate)\(.+\)$/;
+
+function readScheduleExpression(node: Node, key: string): string {
+  const value = readString(node, key) ?? DEFAULT_INVOICE_SCHEDULE;
+  if (!SCHEDULE_EXPRESSION.test(value)) {
+    throw new InvalidContextError(
+      key,
+      `"${value}" is not a schedule expression: expected cron(…) or rate(…), e.g. "${DEFAULT_INVOICE_SCHEDULE}" (UTC)`,
+    );
+  }
+  return value;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

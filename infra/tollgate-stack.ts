@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TABLE_IDS } from '../shared/tables/table-definitions.js';
 import type { TollgateConfig } from './config.js';
@@ -7,6 +8,7 @@ import { AlertTopics } from './constructs/alert-topics.js';
 import { BillingTables } from './constructs/billing-tables.js';
 import { HttpIngest } from './constructs/http-ingest.js';
 import { CONSUMER_SERVICE_NAME, IngestPipeline, METRICS_NAMESPACE } from './constructs/ingest-pipeline.js';
+import { Invoicing } from './constructs/invoicing.js';
 import { OperationalAlarms } from './constructs/operational-alarms.js';
 import { QuarantineBlobStore } from './constructs/quarantine-blob-store.js';
 import { TollgateApi } from './constructs/tollgate-api.js';
@@ -17,7 +19,8 @@ export interface TollgateStackProps extends StackProps {
 
 /**
  * Everything Tollgate runs in the customer's account: Kinesis -> consumer Lambda -> DynamoDB,
- * the HTTP API (and HTTP ingest onto the stream), the quarantine blob store, threshold and alarm topics, all under one
+ * the HTTP API (and HTTP ingest onto the stream), the quarantine blob store, threshold and alarm topics,
+ * and invoicing (scheduled planner, job queue, worker, documents, invoices topic), all under one
  * customer-managed key.
  */
 export class TollgateStack extends Stack {
@@ -26,6 +29,7 @@ export class TollgateStack extends Stack {
   readonly quarantine: QuarantineBlobStore;
   readonly topics: AlertTopics;
   readonly ingest: IngestPipeline;
+  readonly invoicing: Invoicing;
   readonly api: TollgateApi;
   readonly httpIngest: HttpIngest;
   readonly alarms: OperationalAlarms;
@@ -74,11 +78,27 @@ export class TollgateStack extends Stack {
       removalPolicy,
     });
 
+    this.invoicing = new Invoicing(this, 'Invoicing', {
+      key: this.key,
+      tables: this.tables,
+      // `Bucket` is an `IBucket`; the cast only bridges exactOptionalPropertyTypes (`isWebsite?`).
+      accessLogBucket: this.quarantine.accessLogBucket as s3.IBucket,
+      scheduleExpression: config.invoiceSchedule,
+      graceHours: config.graceHours,
+      alarmsTopic: this.topics.alarms,
+      alarmNamePrefix,
+      removalPolicy,
+      autoDeleteObjects: !retain,
+    });
+
     this.api = new TollgateApi(this, 'Api', {
       key: this.key,
       tables: this.tables,
       stream: this.ingest.stream,
       quarantineBucket: this.quarantine.bucket,
+      documentsBucket: this.invoicing.documentsBucket,
+      invoiceJobsQueue: this.invoicing.jobsQueue,
+      graceHours: config.graceHours,
       removalPolicy,
     });
 
@@ -149,6 +169,38 @@ export class TollgateStack extends Stack {
       'ConsumerFunctionName',
       this.ingest.consumer.function.functionName,
       'Consumer Lambda; invoke it with a replay event to re-meter a given-up batch',
+    );
+    const { invoicing } = this;
+    output(
+      'DocumentsBucketName',
+      invoicing.documentsBucket.bucketName,
+      'S3 bucket with rendered invoice documents (invoices/…)',
+    );
+    output(
+      'InvoiceJobsQueueUrl',
+      invoicing.jobsQueue.queueUrl,
+      'SQS queue of invoice jobs (one tenant period each)',
+    );
+    output(
+      'InvoiceJobsDlqUrl',
+      invoicing.jobsDeadLetterQueue.queueUrl,
+      'SQS queue of invoice jobs that failed 5 times; redrive them into the jobs queue',
+    );
+    output(
+      'InvoiceScheduleDlqUrl',
+      invoicing.scheduleDeadLetterQueue.queueUrl,
+      'SQS queue of planner runs EventBridge Scheduler could not deliver',
+    );
+    output('InvoicesTopicArn', invoicing.invoicesTopic.topicArn, 'SNS topic for invoice.finalized events');
+    output(
+      'PlannerFunctionName',
+      invoicing.planner.function.functionName,
+      'Invoice planner Lambda (scheduled)',
+    );
+    output(
+      'WorkerFunctionName',
+      invoicing.worker.function.functionName,
+      'Invoice worker Lambda (jobs queue)',
     );
     output('KeyArn', this.key.keyArn, 'Customer-managed KMS key encrypting the stack data');
   }

@@ -26,5 +26,10 @@ export function apiRequestFromEvent(event: APIGatewayProxyEventV2): ApiRequest {
 }
 
 export function apiGatewayResult(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
-  return { statusCode: response.status, headers: { ...response.headers }, body: response.body };
+  return {
+    statusCode: response.status,
+    headers: { ...response.headers },
+    body: response.body,
+    ...(response.isBase64Encoded === true ? { isBase64Encoded: true } : {}),
+  };
 }

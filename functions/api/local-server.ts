@@ -55,8 +55,10 @@ export function apiRequestFromIncoming(request: IncomingMessage, body: string): 
 }
 
 function send(response: ServerResponse, result: ApiResponse): void {
-  response.writeHead(result.status, { ...result.headers, 'content-length': Buffer.byteLength(result.body) });
-  response.end(result.body);
+  const body =
+    result.isBase64Encoded === true ? Buffer.from(result.body, 'base64') : Buffer.from(result.body, 'utf8');
+  response.writeHead(result.status, { ...result.headers, 'content-length': body.byteLength });
+  response.end(body);
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {

@@ -1,5 +1,6 @@
 /** The API's routes: method, path pattern, who may call it, and the handler. */
 
+import { postBillingRun } from './routes/billing-run-routes.js';
 import {
   activateCatalogVersion,
   getCatalog,
@@ -7,7 +8,15 @@ import {
   listCatalogVersions,
   postCatalog,
 } from './routes/catalog-routes.js';
+import { listCreditGrants, postCreditGrant } from './routes/credit-routes.js';
 import { postEvents, withIngestDeps } from './routes/event-routes.js';
+import {
+  getInvoice,
+  getInvoiceDocument,
+  getUpcomingInvoice,
+  listInvoices,
+  postVoidInvoice,
+} from './routes/invoice-routes.js';
 import { createIngestKey, listIngestKeys, revokeIngestKey } from './routes/key-routes.js';
 import { listQuarantine, redriveQuarantine } from './routes/quarantine-routes.js';
 import { createTenantToken, getTenant, putTenant } from './routes/tenant-routes.js';
@@ -32,4 +41,13 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/v1/catalog', 'admin', getCatalog),
   route('GET', '/v1/catalog/versions', 'admin', listCatalogVersions),
   route('POST', '/v1/catalog/versions/:version/activate', 'admin', activateCatalogVersion),
+  route('GET', '/v1/tenants/:tenant/invoices', 'tenant', listInvoices),
+  // Before any `/invoices/:id`-like pattern: routes match in order.
+  route('GET', '/v1/tenants/:tenant/invoices/upcoming', 'tenant', getUpcomingInvoice),
+  route('GET', '/v1/invoices/:id', 'owner', getInvoice),
+  route('GET', '/v1/invoices/:id/document', 'owner', getInvoiceDocument),
+  route('POST', '/v1/invoices/:id/void', 'admin', postVoidInvoice),
+  route('POST', '/v1/billing-runs', 'admin', postBillingRun),
+  route('POST', '/v1/tenants/:tenant/credits', 'admin', postCreditGrant),
+  route('GET', '/v1/tenants/:tenant/credits', 'tenant', listCreditGrants),
 ];

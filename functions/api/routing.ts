@@ -15,9 +15,11 @@ import type { RouteHandler } from './route-context.js';
  * - `admin`: the admin token;
  * - `tenant`: the admin, or a token of the `{tenant}` in the path;
  * - `quarantine`: the admin, or a tenant token listing its own tenant (`?tenant=`);
+ * - `owner`: the admin, or any tenant token; the handler finds the resource's tenant and answers
+ *   404 to another tenant's token, as if the resource did not exist (invoices by id);
  * - `ingest`: an ingest key (`tg_k_…`), and nothing else.
  */
-export type Access = 'public' | 'admin' | 'tenant' | 'quarantine' | 'ingest';
+export type Access = 'public' | 'admin' | 'tenant' | 'quarantine' | 'owner' | 'ingest';
 
 /** `D`: the dependencies of the function serving the route. */
 export interface Route<D = ApiDeps> {

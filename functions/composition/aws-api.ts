@@ -17,6 +17,7 @@ import { DynamoDbQuarantineStore } from '../adapters/dynamodb/dynamodb-quarantin
 import { DynamoDbUsageReader } from '../adapters/dynamodb/dynamodb-usage-reader.js';
 import { KinesisStreamWriter } from '../adapters/kinesis/kinesis-stream-writer.js';
 import type { ApiDeps, ApiLogger } from '../api/api-types.js';
+import { awsApiBillingDeps } from './aws-billing.js';
 import { ConfigurationError } from './aws-config.js';
 
 const schema = z.object({
@@ -103,6 +104,7 @@ export function awsApiDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
       marker: new DynamoDbQuarantineStore(dynamodb, config.TOLLGATE_QUARANTINE_TABLE, blobs),
     },
     adminToken: secretOnce(() => fetchSecretString(secrets, config.TOLLGATE_ADMIN_TOKEN_SECRET_ARN)),
+    billing: awsApiBillingDeps(env),
     clock: Date.now,
     logger: powertoolsApiLogger(new Logger({ serviceName: 'tollgate-api' })),
   };

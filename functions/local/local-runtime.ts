@@ -132,7 +132,9 @@ export async function startLocalRuntime(
     let seeded = 0;
     for (const profile of seed) {
       if ((await deps.config.getTenant(profile.tenant)) === undefined) {
-        await deps.config.putTenant(profile);
+        // Billed from the day it is seeded, as a tenant set up through the API is.
+        const billingStart = profile.billingStart ?? new Date().toISOString().slice(0, 10);
+        await deps.config.putTenant({ ...profile, billingStart });
         seeded += 1;
       }
     }

@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -8,9 +8,11 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BillingTables } from './billing-tables.js';
 import { METRICS_NAMESPACE } from './ingest-pipeline.js';
+import { INVOICE_DOCUMENT_PATTERN, INVOICES_BY_TENANT_INDEX } from './invoicing.js';
 import { KMS_REASON, kmsWildcardFindings, nagRef } from './nag-findings.js';
 import { TollgateFunction } from './tollgate-function.js';
 
@@ -20,6 +22,10 @@ export interface TollgateApiProps {
   readonly stream: kinesis.IStream;
   /** The quarantine blob bucket: re-driving reads the bytes of large quarantined records. */
   readonly quarantineBucket: s3.Bucket;
+  /** Invoice routes: read documents, queue re-runs of a tenant period. */
+  readonly documentsBucket: s3.Bucket;
+  readonly invoiceJobsQueue: sqs.IQueue;
+  readonly graceHours: number;
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -70,6 +76,9 @@ export class TollgateApi extends Construct {
         TOLLGATE_STREAM_NAME: props.stream.streamName,
         TOLLGATE_QUARANTINE_BUCKET: props.quarantineBucket.bucketName,
         TOLLGATE_ADMIN_TOKEN_SECRET_ARN: this.adminTokenSecret.secretArn,
+        TOLLGATE_DOCUMENTS_BUCKET: props.documentsBucket.bucketName,
+        TOLLGATE_INVOICE_QUEUE_URL: props.invoiceJobsQueue.queueUrl,
+        TOLLGATE_GRACE_HOURS: String(props.graceHours),
         POWERTOOLS_SERVICE_NAME: 'tollgate-api',
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
@@ -90,6 +99,39 @@ export class TollgateApi extends Construct {
         resources: [props.quarantineBucket.arnForObjects(QUARANTINE_BLOB_PATTERN)],
       }),
     );
+    // Invoice routes: read and list invoices, void them and grant credits (transactions are
+    // authorized per item action), download documents, queue a tenant period again.
+    const invoices = tables.byId.invoices;
+    const invoiceStatements = [
+      new iam.PolicyStatement({
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:ConditionCheckItem',
+        ],
+        resources: [invoices.tableArn],
+      }),
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${invoices.tableArn}/index/${INVOICES_BY_TENANT_INDEX}`],
+      }),
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.documentsBucket.arnForObjects(INVOICE_DOCUMENT_PATTERN)],
+      }),
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.invoiceJobsQueue.queueArn] }),
+      // The queue is SSE-KMS: SendMessage takes a data key (kms:Decrypt is granted below).
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey'],
+        resources: [props.key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` },
+        },
+      }),
+    ];
+    for (const statement of invoiceStatements) role.addToPrincipalPolicy(statement);
     props.key.grantDecrypt(role);
     this.adminTokenSecret.grantRead(role);
 
@@ -108,6 +150,11 @@ export class TollgateApi extends Construct {
       id: `AwsSolutions-IAM5[Resource::${nagRef(props.quarantineBucket, 'Arn')}/${QUARANTINE_BLOB_PATTERN}]`,
       reason:
         'GetObject only, on the quarantine blob keys only: re-driving reads the bytes of a large quarantined record under the key its quarantine entry names.',
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagRef(props.documentsBucket, 'Arn')}/${INVOICE_DOCUMENT_PATTERN}]`,
+      reason:
+        'GetObject only, on the invoice document keys only: the invoice routes serve the documents of the invoice the request names.',
     });
 
     this.httpApi = new apigwv2.HttpApi(this, 'Http', {

@@ -1,9 +1,10 @@
 /**
  * The zod schema of the catalog document (schemaVersion 1). Checks that span items (unique
- * keys, references to meters) are in `load-catalog.ts`; issue paths in `config-issues.ts`.
+ * keys, references to meters) are in `load-catalog.ts`; issue paths in `config-issues.ts`. A
+ * plan's `billing` section is read by `shared/pricing/plan-billing-schema.ts`.
  */
 import * as z from 'zod';
-import { parseQuantity, type Quantity, quantityFromNumber } from '../decimal/quantity.js';
+import { currencySettingsSchema, planBillingSchema } from '../pricing/plan-billing-schema.js';
 import {
   AGGREGATIONS,
   CATALOG_SCHEMA_VERSION,
@@ -15,59 +16,15 @@ import {
   MAX_GROUP_BY,
   METER_KEY_PATTERN,
   PLAN_KEY_PATTERN,
-  PROPERTY_NAME_PATTERN,
 } from './catalog.js';
+import { limitSchema, propertyNameSchema, textSchema } from './field-schemas.js';
 
-// ---------------------------------------------------------------------------------------------
-// Limits
-
-export type LimitParseResult =
-  | { readonly ok: true; readonly value: Quantity }
-  | { readonly ok: false; readonly message: string };
-
-const NOT_A_LIMIT = 'must be a decimal ≥ 0';
-
-/** Reads a limit written as a decimal string (`"0.25"`) or a number, exactly. */
-export function parseLimit(value: unknown): LimitParseResult {
-  if (value === undefined) return { ok: false, message: 'required' };
-  if (typeof value !== 'string' && typeof value !== 'number') return { ok: false, message: NOT_A_LIMIT };
-  const parsed = typeof value === 'string' ? parseQuantity(value) : quantityFromNumber(value);
-  if (parsed.ok) return parsed;
-  switch (parsed.failure) {
-    case 'not_a_number':
-    case 'negative':
-    case 'not_finite':
-      return { ok: false, message: NOT_A_LIMIT };
-    case 'too_many_digits':
-      return {
-        ok: false,
-        message:
-          typeof value === 'number'
-            ? 'has more digits than a number holds exactly; write it as a quoted decimal string'
-            : 'must have at most 18 significant digits',
-      };
-    case 'too_precise':
-      return { ok: false, message: 'must have at most 12 decimal places' };
-    case 'too_large':
-      return { ok: false, message: 'must be at most 10^18' };
-  }
-}
-
-export const limitSchema = z.unknown().transform((value, ctx): Quantity => {
-  const parsed = parseLimit(value);
-  if (!parsed.ok) {
-    ctx.addIssue({ code: 'custom', message: parsed.message, input: value });
-    return z.NEVER;
-  }
-  return parsed.value;
-});
+export { type LimitParseResult, limitSchema, parseLimit, propertyNameSchema } from './field-schemas.js';
 
 // ---------------------------------------------------------------------------------------------
 // Document schema
 
-function text(max: number) {
-  return z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-}
+const text = textSchema;
 
 const meterKeySchema = z
   .string()
@@ -84,9 +41,6 @@ const entitlementKeySchema = z
     ENTITLEMENT_KEY_PATTERN,
     'must be lowercase letters, digits, _ and -, start with a letter, ≤ 64 characters',
   );
-export const propertyNameSchema = z
-  .string()
-  .regex(PROPERTY_NAME_PATTERN, 'must be a property name: letters, digits, _, . and -, ≤ 64 characters');
 
 function findDuplicates<T>(values: readonly T[]): { index: number; value: T }[] {
   const seen = new Set<T>();
@@ -164,12 +118,14 @@ export const planSchema = z.strictObject({
   name: text(128),
   description: text(1024).optional(),
   entitlements: z.array(entitlementSchema).default([]),
+  billing: planBillingSchema.optional(),
 });
 
 export const catalogDocumentSchema = z.strictObject({
   schemaVersion: z.literal(CATALOG_SCHEMA_VERSION),
   meters: z.array(meterSchema),
   plans: z.array(planSchema),
+  currencies: currencySettingsSchema.optional(),
 });
 
 export type CatalogDocument = z.output<typeof catalogDocumentSchema>;

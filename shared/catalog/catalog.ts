@@ -6,6 +6,7 @@
  * README.md in this folder for the vocabulary (meter, plan, entitlement, period, scope).
  */
 import type { Quantity } from '../decimal/quantity.js';
+import type { CurrencySettings, PlanBilling } from '../pricing/plan-billing.js';
 import type { Period } from '../time/windows.js';
 
 export const CATALOG_SCHEMA_VERSION = 1;
@@ -84,12 +85,16 @@ export interface Plan {
   readonly name: string;
   readonly description?: string;
   readonly entitlements: readonly Entitlement[];
+  /** What a tenant on the plan pays each period; a plan without it bills nothing. */
+  readonly billing?: PlanBilling;
 }
 
 export interface Catalog {
   readonly schemaVersion: typeof CATALOG_SCHEMA_VERSION;
   readonly meters: readonly Meter[];
   readonly plans: readonly Plan[];
+  /** Per-currency settings keyed by ISO 4217 code, e.g. `{ JPY: { rounding: 'half_even' } }`. */
+  readonly currencies?: Readonly<Record<string, CurrencySettings>>;
 }
 
 /** One problem in a configuration document; `path` names items by their key, e.g. `meters.input_tokens.unit`. */

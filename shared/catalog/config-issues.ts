@@ -33,6 +33,15 @@ export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
       return issue.values.length === 1
         ? `must be ${JSON.stringify(issue.values[0])}`
         : `must be one of ${issue.values.map(String).join(', ')}, not ${describeValue(issue.input)}`;
+    case 'invalid_union': {
+      // A discriminated union (e.g. a price's `type`) whose discriminator matched no option.
+      const { options, discriminator } = issue as { options?: unknown; discriminator?: unknown };
+      if (!Array.isArray(options) || options.length === 0 || typeof discriminator !== 'string')
+        return undefined;
+      const value = child(issue.input, discriminator);
+      if (value === undefined) return 'required';
+      return `must be one of ${options.map(String).join(', ')}, not ${describeValue(value)}`;
+    }
     default:
       return undefined;
   }
@@ -90,25 +99,38 @@ function distance(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
-/** The object schema's property names at `path`, following lists, optionals, defaults and pipes. */
+/** The object schemas `schema` may be, unwrapping optionals, defaults, pipes and unions. */
+function objectsOf(schema: unknown): z.ZodObject[] {
+  let current = schema;
+  for (;;) {
+    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault) current = current.unwrap();
+    else if (current instanceof z.ZodPipe) current = current.in;
+    else break;
+  }
+  if (current instanceof z.ZodObject) return [current];
+  if (current instanceof z.ZodUnion) return (current.options as readonly unknown[]).flatMap(objectsOf);
+  return [];
+}
+
+/** The object schema's property names at `path`, following lists, optionals, defaults, pipes and unions. */
 function propertiesAt(schema: z.ZodType, path: Path): readonly string[] {
   let current: unknown = schema;
-  const unwrap = (): void => {
-    for (;;) {
-      if (current instanceof z.ZodOptional || current instanceof z.ZodDefault) current = current.unwrap();
-      else if (current instanceof z.ZodPipe) current = current.in;
-      else return;
-    }
-  };
   for (const segment of path) {
-    unwrap();
-    if (current instanceof z.ZodObject && typeof segment === 'string') current = current.shape[segment];
-    else if (current instanceof z.ZodArray && typeof segment === 'number') current = current.element;
+    while (
+      current instanceof z.ZodOptional ||
+      current instanceof z.ZodDefault ||
+      current instanceof z.ZodPipe
+    ) {
+      current = current instanceof z.ZodPipe ? current.in : current.unwrap();
+    }
+    if (current instanceof z.ZodArray && typeof segment === 'number') current = current.element;
     else if (current instanceof z.ZodRecord) current = current.valueType;
-    else return [];
+    else if (typeof segment === 'string') {
+      current = objectsOf(current).find((object) => Object.hasOwn(object.shape, segment))?.shape[segment];
+      if (current === undefined) return [];
+    } else return [];
   }
-  unwrap();
-  return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
+  return [...new Set(objectsOf(current).flatMap((object) => Object.keys(object.shape)))];
 }
 
 function unknownPropertyMessage(property: string, known: readonly string[]): string {

@@ -5,6 +5,9 @@
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument } from 'yaml';
 import { formatQuantity } from '../decimal/quantity.js';
+import { checkPlanBilling } from '../pricing/check-plan-billing.js';
+import type { PlanBilling } from '../pricing/plan-billing.js';
+import { planBillingToDocument } from '../pricing/plan-billing-schema.js';
 import {
   CATALOG_SCHEMA_VERSION,
   type Catalog,
@@ -98,12 +101,25 @@ function toEntitlement(entitlement: CatalogDocument['plans'][number]['entitlemen
   };
 }
 
-function toPlan(plan: CatalogDocument['plans'][number]): Plan {
+/** Fills in each price's `name` from its meter's name, when it has none and the meter exists. */
+function withMeterNames(billing: PlanBilling, meters: readonly Meter[]): PlanBilling {
+  const names = new Map(meters.map((meter) => [meter.key, meter.name]));
+  return {
+    ...billing,
+    prices: billing.prices.map((price) => {
+      const name = price.name ?? names.get(price.meter);
+      return name === undefined ? price : { ...price, name };
+    }),
+  };
+}
+
+function toPlan(plan: CatalogDocument['plans'][number], meters: readonly Meter[]): Plan {
   return {
     key: plan.key,
     name: plan.name,
     ...(plan.description === undefined ? {} : { description: plan.description }),
     entitlements: plan.entitlements.map(toEntitlement),
+    ...(plan.billing === undefined ? {} : { billing: withMeterNames(plan.billing, meters) }),
   };
 }
 
@@ -114,7 +130,10 @@ function duplicateIssues(kind: string, listPath: string, keys: readonly string[]
   }));
 }
 
-/** Checks that hold across items: unique keys, entitlements referring to real meters and dimensions. */
+/**
+ * Checks that hold across items: unique keys, entitlements and prices referring to real meters
+ * and dimensions (`checkPlanBilling` for each plan's billing).
+ */
 function checkReferences(catalog: Catalog): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   issues.push(
@@ -163,6 +182,9 @@ function checkReferences(catalog: Catalog): ConfigIssue[] {
         });
       }
     }
+    if (plan.billing !== undefined) {
+      issues.push(...checkPlanBilling(plan.billing, catalog.meters, `plans.${plan.key}.billing`));
+    }
   }
   return issues;
 }
@@ -180,10 +202,12 @@ export function parseCatalog(document: unknown): Catalog {
       toConfigIssues(result.error.issues, document, catalogDocumentSchema, CATALOG_LABEL_KEYS),
     );
   }
+  const meters = result.data.meters.map(toMeter);
   const catalog: Catalog = {
     schemaVersion: CATALOG_SCHEMA_VERSION,
-    meters: result.data.meters.map(toMeter),
-    plans: result.data.plans.map(toPlan),
+    meters,
+    plans: result.data.plans.map((plan) => toPlan(plan, meters)),
+    ...(result.data.currencies === undefined ? {} : { currencies: { ...result.data.currencies } }),
   };
   const issues = checkReferences(catalog);
   if (issues.length > 0) throw new CatalogError('invalid_catalog', issues);
@@ -195,7 +219,10 @@ export function loadCatalogText(text: string, format: ConfigFormat): Catalog {
   return parseCatalog(parseConfigText(text, format, 'invalid_catalog'));
 }
 
-/** The catalog as a plain JSON document that `parseCatalog` accepts (limits as decimal strings). */
+/**
+ * The catalog as a plain JSON document that `parseCatalog` accepts and reads back to an equal
+ * catalog: no bigints (limits, prices, amounts and quantities as canonical decimal strings).
+ */
 export function catalogToDocument(catalog: Catalog): unknown {
   return {
     schemaVersion: catalog.schemaVersion,
@@ -207,7 +234,15 @@ export function catalogToDocument(catalog: Catalog): unknown {
         limit: formatQuantity(entitlement.limit),
         thresholds: [...entitlement.thresholds],
       })),
+      ...(plan.billing === undefined ? {} : { billing: planBillingToDocument(plan.billing) }),
     })),
+    ...(catalog.currencies === undefined
+      ? {}
+      : {
+          currencies: Object.fromEntries(
+            Object.entries(catalog.currencies).map(([code, settings]) => [code, { ...settings }]),
+          ),
+        }),
   };
 }
 
@@ -225,7 +260,8 @@ function sortKeys(value: unknown): unknown {
 
 /**
  * The catalog's canonical JSON: object keys sorted, defaults filled in (entitlement keys,
- * thresholds), limits as canonical decimal strings, no whitespace. Two documents that mean the
+ * thresholds, price keys and names, billing defaults), limits and money as canonical decimal
+ * strings, no whitespace. Two documents that mean the
  * same catalog, in YAML or JSON, in any key order, give the same text. List order is kept.
  */
 export function canonicalCatalogJson(catalog: Catalog): string {

@@ -92,6 +92,13 @@ function logicalIdOf(template: Template, type: string, props: Record<string, unk
   return ids[0]!;
 }
 
+/** The one resource of `type` whose logical id starts with `prefix` (its construct path). */
+function logicalIdStartingWith(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  expect(ids, `exactly one ${type} with a logical id starting ${prefix}`).toHaveLength(1);
+  return ids[0]!;
+}
+
 function keyRef(template: Template) {
   return { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::KMS::Key'), 'Arn'] };
 }
@@ -111,7 +118,7 @@ describe('with default context', () => {
   let synthesized: Synthesized;
   let template: Template;
 
-  // Bundles the three handlers with esbuild: longer than the default hook timeout on a busy machine.
+  // Bundles the five handlers with esbuild: longer than the default hook timeout on a busy machine.
   beforeAll(() => {
     synthesized = synthesize({});
     template = templateOf(synthesized);
@@ -235,14 +242,14 @@ describe('with default context', () => {
     });
   });
 
-  it('encrypts both topics with the stack key and denies publishing without TLS', () => {
+  it('encrypts every topic (thresholds, alarms, invoices) with the stack key and denies publishing without TLS', () => {
     const topics = template.findResources('AWS::SNS::Topic');
-    expect(Object.keys(topics)).toHaveLength(2);
+    expect(Object.keys(topics)).toHaveLength(3);
     for (const topic of Object.values(topics)) {
       expect(topic.Properties.KmsMasterKeyId).toEqual(keyRef(template));
     }
     const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(3);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -251,8 +258,8 @@ describe('with default context', () => {
   });
 
   it('keeps failed consumer batches 14 days in a KMS-encrypted, TLS-only queue', () => {
-    const queueId = logicalIdOf(template, 'AWS::SQS::Queue');
-    template.hasResourceProperties('AWS::SQS::Queue', {
+    const queueId = logicalIdStartingWith(template, 'AWS::SQS::Queue', 'IngestConsumerDlq');
+    expect(template.findResources('AWS::SQS::Queue')[queueId]?.Properties).toMatchObject({
       KmsMasterKeyId: keyRef(template),
       MessageRetentionPeriod: 14 * 24 * 3600,
     });
@@ -267,11 +274,9 @@ describe('with default context', () => {
   });
 
   it('stores quarantine blobs encrypted, private, versioned, logged and archived but never expired', () => {
-    const blobs = template.findResources('AWS::S3::Bucket', {
-      Properties: { VersioningConfiguration: { Status: 'Enabled' } },
-    });
-    expect(Object.keys(blobs)).toHaveLength(1);
-    const [blobId, blob] = Object.entries(blobs)[0]!;
+    const blobId = logicalIdStartingWith(template, 'AWS::S3::Bucket', 'QuarantineBlobs');
+    const blob = template.findResources('AWS::S3::Bucket')[blobId]!;
+    expect(blob.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(blob.DeletionPolicy).toBe('Retain');
     expect(blob.Properties).toMatchObject({
       BucketEncryption: {
@@ -321,9 +326,9 @@ describe('with default context', () => {
     });
   });
 
-  it('runs every function (consumer, API, ingest) on nodejs24.x arm64 with its own log group', () => {
+  it('runs every function (consumer, API, ingest, invoice planner and worker) on nodejs24.x arm64 with its own log group', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(3);
+    expect(Object.keys(functions)).toHaveLength(5);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -343,7 +348,7 @@ describe('with default context', () => {
       .filter((entry) => entry.startsWith('asset.'))
       .map((entry) => join(synthesized.outdir, entry, 'index.mjs'))
       .filter((file) => existsSync(file));
-    expect(bundles).toHaveLength(3);
+    expect(bundles).toHaveLength(5);
     for (const bundle of bundles) {
       expect(readFileSync(bundle, 'utf8')).toMatch(/^import \{ createRequire as \w+ \} from 'node:module';/);
     }
@@ -392,7 +397,12 @@ describe('with default context', () => {
   });
 
   it('maps the stream to the consumer with the shared CONSUMER_SOURCE settings and the DLQ', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    const streamMappings = template.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: {
+        EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Kinesis::Stream'), 'Arn'] },
+      },
+    });
+    expect(Object.keys(streamMappings)).toHaveLength(1);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Kinesis::Stream'), 'Arn'] },
       StartingPosition: 'TRIM_HORIZON',
@@ -407,7 +417,11 @@ describe('with default context', () => {
         ? ['ReportBatchItemFailures']
         : Match.absent(),
       DestinationConfig: {
-        OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue'), 'Arn'] } },
+        OnFailure: {
+          Destination: {
+            'Fn::GetAtt': [logicalIdStartingWith(template, 'AWS::SQS::Queue', 'IngestConsumerDlq'), 'Arn'],
+          },
+        },
       },
     });
   });
@@ -638,6 +652,13 @@ describe('with default context', () => {
         'ConsumerFunctionName',
         'EventsUrl',
         'IngestFunctionName',
+        'InvoicesTableName',
+        'DocumentsBucketName',
+        'InvoiceJobsQueueUrl',
+        'InvoiceJobsDlqUrl',
+        'InvoicesTopicArn',
+        'PlannerFunctionName',
+        'WorkerFunctionName',
       ]),
     );
   });
@@ -699,7 +720,8 @@ describe('with a provisioned stream, an alarm email, envelope dedup off and dest
     for (const table of Object.values(template.findResources('AWS::DynamoDB::Table'))) {
       expect(table.Properties.DeletionProtectionEnabled).toBe(false);
     }
-    expect(Object.keys(template.findResources('Custom::S3AutoDeleteObjects'))).toHaveLength(2);
+    // Quarantine blobs, their access logs and the invoice documents.
+    expect(Object.keys(template.findResources('Custom::S3AutoDeleteObjects'))).toHaveLength(3);
   });
 });
 

@@ -20,11 +20,11 @@ export const putTenant: RouteHandler = async ({ request, deps, params }) => {
   const result = validateTenantProfileInput(body, compiled);
   if (!result.ok) throw invalidInput('invalid_tenant_profile', 'invalid tenant profile', result.issues);
   const existing = await deps.config.getTenant(tenant);
-  const profile = withPlanHistory(
-    existing,
-    tenantProfileFromInput(tenant, result.value, existing?.status ?? 'active'),
-    toIso(deps.clock()).slice(0, 10),
-  );
+  const today = toIso(deps.clock()).slice(0, 10);
+  // A new tenant is billed from today unless told otherwise; an existing one keeps its start.
+  const billingStart = result.value.billingStart ?? existing?.billingStart ?? (existing === undefined ? today : undefined);
+  const input = billingStart === undefined ? result.value : { ...result.value, billingStart };
+  const profile = withPlanHistory(existing, tenantProfileFromInput(tenant, input, existing?.status ?? 'active'), today);
   const { created } = await deps.config.putTenant(profile);
   return jsonResponse(created ? 201 : 200, { ...profileJson(profile), created });
 };

@@ -223,12 +223,18 @@ describe('tenants', () => {
       plan: 'pro',
       status: 'active',
       billingAnchor: '2026-01-31',
+      // A new tenant is billed from the day it is set up (the API's clock).
+      billingStart: '2026-11-30',
       overrides: { 'monthly-input-tokens': { limit: '2.5' } },
       created: true,
     });
     const updated = await api.call('PUT', '/v1/tenants/initech', { body: { plan: 'enterprise' } });
     expect(updated.status).toBe(200);
     expect(api.config.tenants.get('initech')?.plan).toBe('enterprise');
+    // The change is kept so a period's invoice prorates plans by day; a change on the day the
+    // tenant started replaces its first plan outright (pro applied for no whole day).
+    expect(updated.json.planHistory).toEqual([{ plan: 'enterprise', from: '2026-11-30' }]);
+    expect(updated.json.billingStart).toBe('2026-11-30');
   });
 
   const invalidBodies: Array<[name: string, body: unknown, field: string]> = [

@@ -9,6 +9,8 @@ describe('the local runtime configuration', () => {
       catalogPath: 'config/catalog.yaml',
       tenantsPath: 'config/tenants.yaml',
       envelopeDedup: true,
+      billingIntervalSeconds: 60,
+      graceHours: 12,
       fresh: false,
       demo: true,
       help: false,
