@@ -104,6 +104,12 @@ export interface BillingApiDeps {
   readonly invoicing: InvoicingDeps;
   readonly documents: InvoiceDocumentStore;
   readonly planner: PlannerDeps;
+  /**
+   * How far past the API's clock a billing run's `asOf` may be: a day on AWS (clock skew, a
+   * time zone's date), where closing an open period early would be a mistake; locally, where
+   * advancing the billing clock is how a newcomer sees a period close, much further.
+   */
+  readonly maxAsOfAheadMs?: number;
 }
 
 /** `POST /v1/events`: authenticate an ingest key, throttle it, put its events on the stream. */

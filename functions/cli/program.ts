@@ -6,7 +6,9 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { registerAdminCommands } from './commands/admin-commands.js';
+import { registerCreditCommands } from './commands/credit-commands.js';
 import { registerDlqCommands } from './commands/dlq-commands.js';
+import { registerBillingCommands, registerInvoiceCommands } from './commands/invoice-commands.js';
 import { registerKeyCommands } from './commands/key-commands.js';
 import { registerQuarantineCommands } from './commands/quarantine-commands.js';
 import { registerReadCommands } from './commands/read-commands.js';
@@ -16,7 +18,7 @@ import { registerStatusCommand } from './commands/status-command.js';
 export function buildProgram(io: CliIo): Command {
   const program = new Command('tollgate')
     .description(
-      'Tollgate: send usage events, read usage and entitlements, manage tenants, keys and the catalog',
+      'Tollgate: send usage events, read usage and entitlements, manage tenants, keys and the catalog, invoices and credits',
     )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -31,6 +33,9 @@ export function buildProgram(io: CliIo): Command {
   registerAdminCommands(program, io);
   registerKeyCommands(program, io);
   registerDlqCommands(program, io);
+  registerInvoiceCommands(program, io);
+  registerCreditCommands(program, io);
+  registerBillingCommands(program, io);
   // Subcommands inherit output and exit behaviour only when configured after they exist.
   const configure = (command: Command) => {
     command.configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).exitOverride();

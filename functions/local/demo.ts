@@ -205,6 +205,23 @@ async function postEvents(options: DemoOptions, key: string, events: readonly Ev
 }
 
 const HTTP_TENANT = 'initech';
+const INVOICED_TENANTS = ['acme', 'globex', 'umbrella'] as const;
+
+/** Each tenant's upcoming invoice total: what it would owe if the period ended now. */
+async function upcomingTotals(options: DemoOptions): Promise<string[]> {
+  const lines: string[] = [];
+  for (const tenant of INVOICED_TENANTS) {
+    const response = await fetch(`${options.apiUrl}/v1/tenants/${tenant}/invoices/upcoming`, {
+      headers: { authorization: `Bearer ${options.adminToken}` },
+    });
+    if (!response.ok) continue;
+    const invoice = (await response.json()) as { total: string; currency: string; lines: unknown[] };
+    lines.push(
+      `  ${tenant.padEnd(9)} ${invoice.currency} ${invoice.total.padStart(10)}  (${invoice.lines.length} lines)`,
+    );
+  }
+  return lines;
+}
 
 /** Starts the simulated services; the returned function stops them. */
 export function startDemo(options: DemoOptions): () => Promise<void> {
@@ -235,6 +252,14 @@ export function startDemo(options: DemoOptions): () => Promise<void> {
       if (lines.length > 0)
         options.print(
           ['demo: input tokens this period (npx tollgate entitlements <tenant>)', ...lines].join('\n'),
+        );
+      const invoices = await upcomingTotals(options);
+      if (invoices.length > 0)
+        options.print(
+          [
+            'demo: upcoming invoices, growing with usage (npx tollgate invoices upcoming --tenant acme)',
+            ...invoices,
+          ].join('\n'),
         );
     }
   };

@@ -14,6 +14,7 @@ import {
   planBillingRun,
 } from '../../shared/invoicing/plan-billing-run.js';
 import type { TableId } from '../../shared/tables/table-definitions.js';
+import { DAY_MS } from '../../shared/time/windows.js';
 import { ConsoleInvoiceEventPublisher } from '../adapters/local/console-invoice-event-publisher.js';
 import { LocalInvoiceJobQueue } from '../adapters/local/local-invoice-job-queue.js';
 import type { BillingApiDeps } from '../api/api-types.js';
@@ -73,7 +74,8 @@ export function startLocalBilling(options: LocalBillingOptions) {
   let timer: NodeJS.Timeout | undefined;
   const runPlanner = (request: BillingRunRequest = {}): Promise<BillingRunSummary> =>
     planBillingRun(request, planner);
-  const api: BillingApiDeps = { invoicing: deps.invoicing, documents, planner };
+  // Locally the billing clock may be advanced a year (`tollgate billing run --as-of …`).
+  const api: BillingApiDeps = { invoicing: deps.invoicing, documents, planner, maxAsOfAheadMs: 366 * DAY_MS };
   const startedWorker = (): SqsWorkerPoller => {
     worker ??= startSqsWorkerPoller({
       queue,

@@ -8,6 +8,12 @@ import { LOCAL_REGION, startLocalRuntime } from './local-runtime.js';
 
 const print = (line: string) => console.log(line);
 
+/** 13:00 UTC on the first of next month: past this period's end and its 12 h grace period. */
+function billingClockAhead(): string {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 13)).toISOString();
+}
+
 async function main(): Promise<void> {
   const config = readLocalConfig(process.env, process.argv.slice(2));
   if (config.help) {
@@ -30,6 +36,9 @@ Try:  npx tollgate status
       npx tollgate usage acme --meter input_tokens
       echo '{"id":"e1","type":"llm.completion","subject":"acme","time":"'$(date -u +%FT%TZ)'","data":{"model":"gpt-4o","input_tokens":100}}' | npx tollgate send -
       npx tollgate keys create acme --label my-app    # then POST /v1/events with that key
+      npx tollgate invoices upcoming --tenant acme     # this period's running invoice
+      npx tollgate billing run --as-of ${billingClockAhead()}   # advance the billing clock: close this period
+      npx tollgate invoices list --tenant acme         # then: npx tollgate invoices download <id>
 ${config.demo ? '\nDemo: simulated AI services are sending usage; globex will hit its hard cap; acme, globex and umbrella send through the SDK, initech over HTTP (POST /v1/events). (--no-demo to turn off)\n' : ''}`);
   const stopDemo = config.demo
     ? startDemo({

@@ -2,7 +2,12 @@
 import type { Meter } from '../../shared/catalog/catalog.js';
 import { type Quantity, quantityOf } from '../../shared/decimal/quantity.js';
 import { rollupIdOf, valueAttribute } from '../../shared/metering/counter-keys.js';
-import type { EntitlementPeriodKey, EntitlementRow, RollupRow, UsageReader } from '../../shared/usage/ports.js';
+import type {
+  EntitlementPeriodKey,
+  EntitlementRow,
+  RollupRow,
+  UsageReader,
+} from '../../shared/usage/ports.js';
 
 export class InMemoryUsage implements UsageReader {
   readonly rollups = new Map<string, RollupRow[]>();
@@ -10,7 +15,13 @@ export class InMemoryUsage implements UsageReader {
   reads = 0;
 
   /** Adds `quantity` (whole units) of `meter` in the hour starting at `hourIso`, for `group`. */
-  add(tenant: string, meter: Meter, hourIso: string, quantity: number | bigint, group: Record<string, string> = {}): this {
+  add(
+    tenant: string,
+    meter: Meter,
+    hourIso: string,
+    quantity: number | bigint,
+    group: Record<string, string> = {},
+  ): this {
     const key = `${tenant}|${rollupIdOf(meter)}`;
     const rows = this.rollups.get(key) ?? [];
     const fullGroup = Object.fromEntries(meter.groupBy.map((name) => [name, group[name] ?? '']));
@@ -20,7 +31,13 @@ export class InMemoryUsage implements UsageReader {
     );
     const amount: Quantity = quantityOf(quantity);
     if (existing === undefined) {
-      rows.push({ windowStart: hourIso, group: fullGroup, values: new Map([[attribute, amount]]), sets: new Map(), times: new Map() });
+      rows.push({
+        windowStart: hourIso,
+        group: fullGroup,
+        values: new Map([[attribute, amount]]),
+        sets: new Map(),
+        times: new Map(),
+      });
     } else {
       const values = existing.values as Map<string, Quantity>;
       values.set(attribute, (values.get(attribute) ?? 0n) + amount);
@@ -41,10 +58,15 @@ export class InMemoryUsage implements UsageReader {
     );
   }
 
-  async entitlementRows(tenant: string, periods?: readonly EntitlementPeriodKey[]): Promise<EntitlementRow[]> {
+  async entitlementRows(
+    tenant: string,
+    periods?: readonly EntitlementPeriodKey[],
+  ): Promise<EntitlementRow[]> {
     this.reads += 1;
     const rows = this.entitlements.get(tenant) ?? [];
     if (periods === undefined) return rows;
-    return rows.filter((row) => periods.some((p) => p.entitlement === row.entitlement && p.periodStart === row.periodStart));
+    return rows.filter((row) =>
+      periods.some((p) => p.entitlement === row.entitlement && p.periodStart === row.periodStart),
+    );
   }
 }

@@ -45,9 +45,13 @@ export const postBillingRun = withBillingDeps(async ({ request, deps }, billing)
     'invalid billing run',
   );
   const now = deps.clock();
-  if (body.asOf !== undefined && body.asOf > now + MAX_AS_OF_AHEAD_MS) {
+  const maxAhead = billing.maxAsOfAheadMs ?? MAX_AS_OF_AHEAD_MS;
+  if (body.asOf !== undefined && body.asOf > now + maxAhead) {
     throw invalidInput('invalid_billing_run', 'invalid billing run', [
-      { path: 'asOf', message: `must not be more than a day after now (${toIso(now)})` },
+      {
+        path: 'asOf',
+        message: `must not be more than ${Math.round(maxAhead / DAY_MS)} day(s) after now (${toIso(now)})`,
+      },
     ]);
   }
   const summary = await planBillingRun(

@@ -48,7 +48,10 @@ const grantBodySchema = z.strictObject({
     .min(1, 'must not be empty')
     .max(MAX_GRANT_NAME, `must be at most ${MAX_GRANT_NAME} characters`),
   /** Checked against the currency's minor units once the currency is known. */
-  amount: z.string(),
+  amount: z.string({
+    error: (issue) =>
+      issue.input === undefined ? 'required' : 'must be a decimal string of major units such as "25.00"',
+  }),
   currency: z
     .string()
     .refine(isKnownCurrency, 'must be a known ISO 4217 currency code in upper case, e.g. "USD"')

@@ -31,10 +31,10 @@ const INVOICING_ERRORS: Readonly<Record<InvoicingErrorCode, { status: number; fi
   unknown_plan: { status: 409, field: 'plan' },
   not_billable: { status: 409, field: 'plan' },
   no_active_catalog: { status: 409, field: 'catalog' },
-  invalid_period: { status: 400, field: 'period' },
+  invalid_period: { status: 400, field: 'periodStart' },
   invoice_not_found: { status: 404, field: 'id' },
   invalid_state: { status: 409, field: 'status' },
-  currency_mismatch: { status: 409, field: 'currency' },
+  currency_mismatch: { status: 409, field: 'plan' },
 };
 
 /** An invoicing error (or a listing's bad cursor or limit) as the API answers it. */

@@ -22,9 +22,14 @@ export const putTenant: RouteHandler = async ({ request, deps, params }) => {
   const existing = await deps.config.getTenant(tenant);
   const today = toIso(deps.clock()).slice(0, 10);
   // A new tenant is billed from today unless told otherwise; an existing one keeps its start.
-  const billingStart = result.value.billingStart ?? existing?.billingStart ?? (existing === undefined ? today : undefined);
+  const billingStart =
+    result.value.billingStart ?? existing?.billingStart ?? (existing === undefined ? today : undefined);
   const input = billingStart === undefined ? result.value : { ...result.value, billingStart };
-  const profile = withPlanHistory(existing, tenantProfileFromInput(tenant, input, existing?.status ?? 'active'), today);
+  const profile = withPlanHistory(
+    existing,
+    tenantProfileFromInput(tenant, input, existing?.status ?? 'active'),
+    today,
+  );
   const { created } = await deps.config.putTenant(profile);
   return jsonResponse(created ? 201 : 200, { ...profileJson(profile), created });
 };

@@ -20,7 +20,10 @@ describe('a billing cycle on the local runtime', () => {
   let key: string;
   // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of the API under test, checked by the assertions
   type Json = any;
-  const call = async (path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: Json; headers: Headers; bytes: Uint8Array }> => {
+  const call = async (
+    path: string,
+    init: { method?: string; body?: unknown } = {},
+  ): Promise<{ status: number; body: Json; headers: Headers; bytes: Uint8Array }> => {
     const response = await fetch(`${runtime.status.apiUrl}${path}`, {
       method: init.method ?? 'GET',
       headers: { authorization: `Bearer ${runtime.status.adminToken}`, 'content-type': 'application/json' },
@@ -63,7 +66,10 @@ describe('a billing cycle on the local runtime', () => {
     return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + monthsAhead, 1));
   };
   const billingRun = async (asOf: Date): Promise<Json> => {
-    const run = await call('/v1/billing-runs', { method: 'POST', body: { asOf: asOf.toISOString(), tenant } });
+    const run = await call('/v1/billing-runs', {
+      method: 'POST',
+      body: { asOf: asOf.toISOString(), tenant },
+    });
     expect(run.status).toBe(202);
     await runtime.billing.worker.drain({ timeoutMs: 60_000 });
     return run.body;
@@ -78,9 +84,15 @@ describe('a billing cycle on the local runtime', () => {
     runtime = await startLocalRuntime(config, () => {});
     // Billed from the first of this month, so the month's fee is whole (not prorated).
     const billingStart = nextMonthStart(0).toISOString().slice(0, 10);
-    const put = await call(`/v1/tenants/${tenant}`, { method: 'PUT', body: { plan: 'starter', billingStart } });
+    const put = await call(`/v1/tenants/${tenant}`, {
+      method: 'PUT',
+      body: { plan: 'starter', billingStart },
+    });
     expect(put.status).toBe(201);
-    const created = await call(`/v1/tenants/${tenant}/keys`, { method: 'POST', body: { label: 'billing e2e' } });
+    const created = await call(`/v1/tenants/${tenant}/keys`, {
+      method: 'POST',
+      body: { label: 'billing e2e' },
+    });
     key = created.body.key;
   });
   afterAll(async () => {
@@ -106,10 +118,11 @@ describe('a billing cycle on the local runtime', () => {
     const summary = list.body.invoices[0];
     expect(summary).toMatchObject({ status: 'finalized', number: `${tenant}-000001`, total: '23.00' });
     const invoice = await call(`/v1/invoices/${summary.id}`);
-    expect(invoice.body.lines.map((l: Json) => [l.description.length > 0, l.amount])).toEqual([
-      [true, '19.00'],
-      [true, '2.00'],
-      [true, '2.00'],
+    expect(invoice.body.lines.map((l: Json) => [l.kind, l.meter ?? null, l.quantity, l.amount])).toEqual([
+      ['fee', null, '1', '19.00'],
+      ['usage', 'input_tokens', '1000000', '2.00'],
+      ['usage', 'output_tokens', '250000', '2.00'],
+      ['usage', 'gpu_seconds', '0', '0.00'],
     ]);
     const pdf = await call(`/v1/invoices/${summary.id}/document?format=pdf`);
     expect(pdf.status).toBe(200);
@@ -143,5 +156,28 @@ describe('a billing cycle on the local runtime', () => {
     expect(next.body.total).toBe('20.00');
     // The finalized invoice itself never changed.
     expect(list.body.invoices[1].total).toBe('23.00');
+  });
+
+  it('makes one invoice and takes one number when the same job is handled twice at once', async () => {
+    const other = 'racer';
+    const billingStart = nextMonthStart(0).toISOString().slice(0, 10);
+    expect(
+      (await call(`/v1/tenants/${other}`, { method: 'PUT', body: { plan: 'starter', billingStart } })).status,
+    ).toBe(201);
+    const periodStart = nextMonthStart(0).toISOString();
+    const periodEnd = nextMonthStart(1).toISOString();
+    const asOf = new Date(nextMonthStart(1).getTime() + 13 * 3_600_000).toISOString();
+    const body = JSON.stringify({ tenant: other, periodStart, periodEnd, asOf, runId: 'run_race' });
+    // Two deliveries of one message in one batch: the worker handles them concurrently.
+    runtime.billing.queue.send([body, body, body]);
+    await runtime.billing.worker.drain({ timeoutMs: 60_000 });
+    const list = await call(`/v1/tenants/${other}/invoices`);
+    expect(list.body.invoices).toHaveLength(1);
+    expect(list.body.invoices[0]).toMatchObject({
+      status: 'finalized',
+      number: `${other}-000001`,
+      total: '19.00',
+    });
+    expect(runtime.billing.queue.stats()).toMatchObject({ deadLettered: 0, visible: 0, inFlight: 0 });
   });
 });

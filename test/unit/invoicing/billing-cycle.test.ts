@@ -8,8 +8,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { type CompiledCatalog, compileCatalog } from '../../../shared/catalog/compiled-catalog.js';
 import { loadCatalogText } from '../../../shared/catalog/load-catalog.js';
 import type { TenantProfile } from '../../../shared/catalog/tenant-profile.js';
-import { upcomingInvoice, voidInvoice } from '../../../shared/invoicing/invoice-actions.js';
 import { invoiceIdOf } from '../../../shared/invoicing/invoice.js';
+import { upcomingInvoice, voidInvoice } from '../../../shared/invoicing/invoice-actions.js';
 import { planBillingRun } from '../../../shared/invoicing/plan-billing-run.js';
 import type { CreditGrant, InvoiceJob } from '../../../shared/invoicing/ports.js';
 import { type InvoiceWorkerDeps, runInvoiceJob } from '../../../shared/invoicing/run-invoice-job.js';
@@ -97,7 +97,12 @@ function meter(key: string) {
   return found;
 }
 
-function grant(tenantId: string, id: string, amountMinor: bigint, extra: Partial<CreditGrant> = {}): CreditGrant {
+function grant(
+  tenantId: string,
+  id: string,
+  amountMinor: bigint,
+  extra: Partial<CreditGrant> = {},
+): CreditGrant {
   return {
     id,
     tenant: tenantId,
@@ -131,7 +136,13 @@ describe('a billing cycle', () => {
     expect(outcome).toMatchObject({ action: 'finalized', number: 'acme-000001' });
     const invoice = await store.get(outcome.invoiceId);
     // $49.00 fee + (1,500,000 − 1,000,000 included) × $0.00001 = $49.00 + $5.00 = $54.00
-    expect(invoice).toMatchObject({ status: 'finalized', subtotal: '54.00', credits: '0.00', total: '54.00', currency: 'USD' });
+    expect(invoice).toMatchObject({
+      status: 'finalized',
+      subtotal: '54.00',
+      credits: '0.00',
+      total: '54.00',
+      currency: 'USD',
+    });
     expect(invoice?.lines.map((l) => [l.kind, l.quantity, l.amount])).toEqual([
       ['fee', '1', '49.00'],
       ['usage', '1000000', '0.00'],
@@ -153,7 +164,10 @@ describe('a billing cycle', () => {
     const invoice = await store.get(invoiceId);
     // 2,000,000 × $0.0000025 + 10,000,000 × $0.00000015 = $5.00 + $1.50 = $6.50 (mystery at $0)
     expect(invoice?.total).toBe('6.50');
-    expect(invoice?.lines.find((l) => l.group?.model === 'mystery')).toMatchObject({ amount: '0.00', unpriced: true });
+    expect(invoice?.lines.find((l) => l.group?.model === 'mystery')).toMatchObject({
+      amount: '0.00',
+      unpriced: true,
+    });
     expect(invoice?.warnings.join()).toContain('mystery');
   });
 
@@ -162,12 +176,20 @@ describe('a billing cycle', () => {
     await store.createGrant(grant('acme', 'promo', 3000n)); // $30.00
     const nov = await runInvoiceJob(job('acme'), deps());
     // November: $19.00 fee, all of it paid by credits → total $0.00; $11.00 left
-    expect(await store.get(nov.invoiceId)).toMatchObject({ subtotal: '19.00', credits: '19.00', total: '0.00' });
+    expect(await store.get(nov.invoiceId)).toMatchObject({
+      subtotal: '19.00',
+      credits: '19.00',
+      total: '0.00',
+    });
     usage.add('acme', meter('input_tokens'), '2026-12-02T00:00:00.000Z', 1_000_000, { model: 'gpt-4o' });
     now = Date.parse('2027-01-01T12:00:00.000Z');
     const dec = await runInvoiceJob(job('acme', DEC, '2027-01-01T12:00:00.000Z'), deps());
     // December: $19.00 + 1,000,000 × $0.000002 = $21.00; credits $11.00 → total $10.00
-    expect(await store.get(dec.invoiceId)).toMatchObject({ subtotal: '21.00', credits: '11.00', total: '10.00' });
+    expect(await store.get(dec.invoiceId)).toMatchObject({
+      subtotal: '21.00',
+      credits: '11.00',
+      total: '10.00',
+    });
     expect((await store.listGrants('acme'))[0]?.remainingMinor).toBe(0n);
   });
 
@@ -250,7 +272,10 @@ describe('late usage and the grace period', () => {
     expect((await store.get(nov.invoiceId))?.total).toBe('21.00');
     // December: $19.00 fee + adjustment 250,000 × $0.000002 = $0.50 → $19.50
     const adjustment = invoice?.lines.find((l) => l.kind === 'adjustment');
-    expect(adjustment).toMatchObject({ amount: '0.50', adjusts: { invoiceId: nov.invoiceId, number: 'acme-000001' } });
+    expect(adjustment).toMatchObject({
+      amount: '0.50',
+      adjusts: { invoiceId: nov.invoiceId, number: 'acme-000001' },
+    });
     expect(adjustment?.description).toContain('acme-000001');
     expect(invoice?.total).toBe('19.50');
     // A January invoice does not bill the same late usage again.
@@ -269,7 +294,11 @@ describe('exactly once', () => {
     const before = structuredClone(await store.get(first.invoiceId));
     now += 60_000;
     const second = await runInvoiceJob(job('acme'), deps());
-    expect(second).toMatchObject({ action: 'already_final', invoiceId: first.invoiceId, number: 'acme-000001' });
+    expect(second).toMatchObject({
+      action: 'already_final',
+      invoiceId: first.invoiceId,
+      number: 'acme-000001',
+    });
     expect(await store.get(first.invoiceId)).toEqual(before);
     expect(store.sequences.get('acme')).toBe(2);
     expect(published.published).toHaveLength(1);
@@ -278,7 +307,10 @@ describe('exactly once', () => {
   it('ends with one invoice and one number when two workers run the same job at once', async () => {
     tenant('acme', 'starter');
     await store.createGrant(grant('acme', 'promo', 500n));
-    const outcomes = await Promise.all([runInvoiceJob(job('acme'), deps()), runInvoiceJob(job('acme'), deps())]);
+    const outcomes = await Promise.all([
+      runInvoiceJob(job('acme'), deps()),
+      runInvoiceJob(job('acme'), deps()),
+    ]);
     expect(outcomes.map((o) => o.action).sort()).toEqual(['already_final', 'finalized']);
     expect([...store.invoices.values()]).toHaveLength(1);
     expect(store.sequences.get('acme')).toBe(2);
@@ -322,11 +354,21 @@ describe('void and the upcoming invoice', () => {
     tenant('acme', 'starter');
     await store.createGrant(grant('acme', 'promo', 500n));
     const { invoiceId } = await runInvoiceJob(job('acme'), deps());
-    const voided = await voidInvoice({ invoices: store, clock: () => now }, invoiceId, 'billed the wrong entity');
-    expect(voided).toMatchObject({ status: 'void', voidReason: 'billed the wrong entity', number: 'acme-000001' });
+    const voided = await voidInvoice(
+      { invoices: store, clock: () => now },
+      invoiceId,
+      'billed the wrong entity',
+    );
+    expect(voided).toMatchObject({
+      status: 'void',
+      voidReason: 'billed the wrong entity',
+      number: 'acme-000001',
+    });
     expect(voided.history.map((h) => h.status)).toEqual(['draft', 'finalized', 'void']);
     expect((await store.listGrants('acme'))[0]?.remainingMinor).toBe(500n);
-    await expect(voidInvoice({ invoices: store, clock: () => now }, invoiceId, 'again')).rejects.toMatchObject({
+    await expect(
+      voidInvoice({ invoices: store, clock: () => now }, invoiceId, 'again'),
+    ).rejects.toMatchObject({
       code: 'invalid_state',
     });
     // A void invoice is never rewritten by a later run.
@@ -365,7 +407,13 @@ describe('the planner', () => {
       },
     );
     expect(queue.sent).toEqual([
-      { tenant: 'acme', periodStart: NOV.start, periodEnd: NOV.end, asOf: '2026-12-02T00:00:00.000Z', runId: 'run_1' },
+      {
+        tenant: 'acme',
+        periodStart: NOV.start,
+        periodEnd: NOV.end,
+        asOf: '2026-12-02T00:00:00.000Z',
+        runId: 'run_1',
+      },
     ]);
     expect(summary).toMatchObject({ jobs: 1, tenants: 3, skippedCount: 2 });
   });
