@@ -63,9 +63,11 @@ export function ratePeriod(
           servicePeriodEnd: toIso(segment.end),
         }
       : {};
-    const suffix = split
-      ? ` (${segment.plan.name}, ${dateOf(segment.start)} to ${dateOf(segment.end - 1)})`
-      : '';
+    // Several segments (a plan change): each line says which one it belongs to.
+    const suffix =
+      segments.length > 1
+        ? ` (${segment.plan.name}, ${dateOf(segment.start)} to ${dateOf(segment.end - 1)})`
+        : '';
     const add = (kind: InvoiceLineKind, line: PricedLine): void => {
       lines.push({
         ...line,

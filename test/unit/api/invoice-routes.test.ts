@@ -92,8 +92,8 @@ describe('GET /v1/tenants/{tenant}/invoices', () => {
 
 describe('GET /v1/tenants/{tenant}/invoices/upcoming', () => {
   it("answers the tenant's running draft of the current period, stored nowhere", async () => {
-    // acme on pro, no usage, on 2026-11-30: the November period. Pro platform fee 49.00; the
-    // minimum commitment (on usage charges) adds 100.00 - 0.00 = 100.00; subtotal 149.00, no credits.
+    // acme on pro, no usage, on 2026-11-30: the November period. Pro platform fee 49.00, no
+    // usage charges (every usage line 0.00); subtotal 49.00, no credits.
     const response = await api.call('GET', '/v1/tenants/acme/invoices/upcoming', { token: ACME_TOKEN });
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({
@@ -104,16 +104,16 @@ describe('GET /v1/tenants/{tenant}/invoices/upcoming', () => {
       plan: 'pro',
       periodStart: '2026-11-01T00:00:00.000Z',
       periodEnd: '2026-12-01T00:00:00.000Z',
-      subtotal: '149.00',
+      subtotal: '49.00',
       credits: '0.00',
-      total: '149.00',
+      total: '49.00',
       documentsReady: false,
     });
     expect(response.json.lines).toContainEqual(
       expect.objectContaining({ kind: 'fee', description: 'Pro platform fee', amount: '49.00' }),
     );
-    expect(response.json.lines).toContainEqual(
-      expect.objectContaining({ kind: 'commitment', amount: '100.00' }),
+    expect(response.json.lines.filter((line: { kind: string }) => line.kind !== 'fee')).not.toContainEqual(
+      expect.objectContaining({ amount: expect.not.stringMatching(/^0\.00$/) }),
     );
     expect(api.store.invoices.size).toBe(0);
   });
