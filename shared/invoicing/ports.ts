@@ -111,3 +111,18 @@ export interface InvoiceEventPublisher {
   /** Publishes `invoice.finalized` (at least once; consumers dedupe on the invoice id). */
   finalized(invoice: Invoice): Promise<void>;
 }
+
+export type ListingErrorCode = 'invalid_cursor' | 'invalid_limit';
+
+/** A listing asked with a cursor this store did not give for it, or a limit out of range. */
+export class ListingError extends Error {
+  override readonly name = 'ListingError';
+  readonly code: ListingErrorCode;
+  readonly field: 'cursor' | 'limit';
+
+  constructor(code: ListingErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.field = code === 'invalid_cursor' ? 'cursor' : 'limit';
+  }
+}

@@ -12,7 +12,7 @@ import type { Catalog } from '../../../shared/catalog/catalog.js';
 import { canonicalCatalogJson, catalogHash, parseCatalog } from '../../../shared/catalog/load-catalog.js';
 import { parseTenantProfile, type TenantProfile } from '../../../shared/catalog/tenant-profile.js';
 import { formatQuantity } from '../../../shared/decimal/quantity.js';
-import { decodeKeyCursor, encodeKeyCursor, listingLimit } from './dynamodb-invoice-store.js';
+import { decodeKeyCursor, encodeKeyCursor, listingLimit } from './key-cursor.js';
 
 const CATALOG_PK = 'CATALOG';
 const ACTIVE_SK = 'ACTIVE';

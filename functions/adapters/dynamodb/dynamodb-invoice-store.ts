@@ -18,12 +18,11 @@ import type {
   InvoiceStore,
 } from '../../../shared/invoicing/ports.js';
 import { creditGrantKey } from './dynamodb-credit-store.js';
+import { decodeKeyCursor, encodeKeyCursor, listingLimit } from './key-cursor.js';
 
 type Item = Record<string, AttributeValue>;
 
 export const BY_TENANT_INDEX = 'by-tenant';
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 1000;
 /** TransactWriteItems takes 100 items: finalizing spends two on the invoice and the sequence. */
 export const MAX_DEBITS_PER_FINALIZE = 98;
 /** Voiding spends one on the invoice. */
@@ -35,68 +34,6 @@ const CONFLICT_ATTEMPTS = 4;
 
 const invoiceKey = (id: string): Item => ({ pk: { S: `I#${id}` }, sk: { S: 'I' } });
 const sequenceKey = (tenant: string): Item => ({ pk: { S: `SEQ#${tenant}` }, sk: { S: 'SEQ' } });
-
-export type ListingErrorCode = 'invalid_cursor' | 'invalid_limit';
-
-/** A listing asked with a cursor this store did not give for it, or a limit out of range. */
-export class ListingError extends Error {
-  override readonly name = 'ListingError';
-  readonly code: ListingErrorCode;
-  readonly field: 'cursor' | 'limit';
-
-  constructor(code: ListingErrorCode, message: string) {
-    super(message);
-    this.code = code;
-    this.field = code === 'invalid_cursor' ? 'cursor' : 'limit';
-  }
-}
-
-/** Validates a page size: a whole number from 1 to `MAX_LIMIT`. */
-export function listingLimit(limit: number | undefined): number {
-  const value = limit ?? DEFAULT_LIMIT;
-  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_LIMIT) {
-    throw new ListingError(
-      'invalid_limit',
-      `limit: must be a whole number from 1 to ${MAX_LIMIT}, not ${limit}`,
-    );
-  }
-  return value;
-}
-
-/** An opaque cursor: base64url of the JSON of the (string) key after which the next page starts. */
-export function encodeKeyCursor(key: Readonly<Record<string, string>>): string {
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
-/**
- * The key a cursor of `encodeKeyCursor` holds, as an `ExclusiveStartKey`. Throws `ListingError`
- * (`invalid_cursor`) unless it decodes to exactly `names`, all strings, and `accept` agrees.
- */
-export function decodeKeyCursor(
-  cursor: string,
-  names: readonly string[],
-  accept: (key: Readonly<Record<string, string>>) => boolean,
-): Item {
-  const invalid = () => new ListingError('invalid_cursor', 'cursor: not a cursor of this listing');
-  if (!/^[A-Za-z0-9_-]{1,2048}$/.test(cursor)) throw invalid();
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid();
-  const entries = Object.entries(body);
-  if (
-    entries.length !== names.length ||
-    !names.every((name) => typeof (body as Record<string, unknown>)[name] === 'string')
-  ) {
-    throw invalid();
-  }
-  const key = body as Record<string, string>;
-  if (!accept(key)) throw invalid();
-  return Object.fromEntries(names.map((name) => [name, { S: key[name] ?? '' }]));
-}
 
 function invoiceItem(invoice: Invoice, updatedAt: string): Item {
   return {

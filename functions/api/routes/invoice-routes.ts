@@ -15,7 +15,7 @@ import { INVOICE_ID_PATTERN, type Invoice } from '../../../shared/invoicing/invo
 import { MAX_VOID_REASON, upcomingInvoice, voidInvoice } from '../../../shared/invoicing/invoice-actions.js';
 import { InvoicingError, type InvoicingErrorCode } from '../../../shared/invoicing/invoicing-error.js';
 import type { DocumentFormat } from '../../../shared/invoicing/ports.js';
-import { ListingError } from '../../adapters/dynamodb/dynamodb-invoice-store.js';
+import { ListingError } from '../../../shared/invoicing/ports.js';
 import { ApiError, invalidInput, jsonResponse } from '../api-error.js';
 import type { ApiResponse, BillingApiDeps } from '../api-types.js';
 import type { Principal } from '../auth.js';

@@ -2,10 +2,8 @@ import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbConfigStore } from '../../../functions/adapters/dynamodb/dynamodb-config-store.js';
 import { DynamoDbCreditStore } from '../../../functions/adapters/dynamodb/dynamodb-credit-store.js';
-import {
-  DynamoDbInvoiceStore,
-  encodeKeyCursor,
-} from '../../../functions/adapters/dynamodb/dynamodb-invoice-store.js';
+import { DynamoDbInvoiceStore } from '../../../functions/adapters/dynamodb/dynamodb-invoice-store.js';
+import { encodeKeyCursor } from '../../../functions/adapters/dynamodb/key-cursor.js';
 import { type Invoice, invoiceNumberOf } from '../../../shared/invoicing/invoice.js';
 import type { CreditGrant } from '../../../shared/invoicing/ports.js';
 import { aDraftInvoice } from '../../factories/invoices.js';
