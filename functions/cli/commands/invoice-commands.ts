@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { INVOICE_ID_PATTERN } from '../../../shared/invoicing/invoice.js';
 import { MAX_VOID_REASON } from '../../../shared/invoicing/invoice-actions.js';
 import type { BillingRunSummary } from '../../../shared/invoicing/plan-billing-run.js';
+import { formatServicePeriod } from '../../../shared/invoicing/render-invoice-html.js';
 import { asFlagError } from '../api-client.js';
 import { CliError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
@@ -68,8 +69,8 @@ function voidReason(text: string): string {
   return trimmed;
 }
 
-const period = (invoice: InvoiceSummary) =>
-  `${invoice.periodStart.slice(0, 10)} to ${invoice.periodEnd.slice(0, 10)}`;
+/** First to last day, as the documents print it (the period's end is exclusive). */
+const period = (invoice: InvoiceSummary) => formatServicePeriod(invoice.periodStart, invoice.periodEnd);
 
 /** The invoice as a person reads it: who, when, its lines, and the totals. */
 function printInvoice(io: CliIo, invoice: InvoiceAnswer): void {

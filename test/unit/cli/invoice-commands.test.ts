@@ -115,7 +115,7 @@ describe('tollgate invoices', () => {
     expect(lines[0]).toMatch(/^NUMBER\s+ID\s+STATUS\s+PERIOD\s+SUBTOTAL\s+CREDITS\s+TOTAL\s+FINALIZED$/);
     expect(lines[1]).toMatch(
       new RegExp(
-        `^acme-000004\\s+${ID}\\s+finalized\\s+2026-11-01 to 2026-12-01\\s+55.64 USD\\s+10.00\\s+45.64\\s+2026-12-03T09:15:00.000Z$`,
+        `^acme-000004\\s+${ID}\\s+finalized\\s+2026-11-01 to 2026-11-30\\s+55.64 USD\\s+10.00\\s+45.64\\s+2026-12-03T09:15:00.000Z$`,
       ),
     );
     expect(lines[2]).toBe('more: --cursor abc_1');
@@ -128,7 +128,7 @@ describe('tollgate invoices', () => {
     expect(io.requests[0]).toMatchObject({ method: 'GET', url: `${API}/v1/invoices/${ID}` });
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe(`invoice acme-000004 (${ID}) of acme: finalized`);
-    expect(lines[1]).toBe('period 2026-11-01 to 2026-12-01, plan pro, USD');
+    expect(lines[1]).toBe('period 2026-11-01 to 2026-11-30, plan pro, USD');
     expect(result.stdout).toMatch(/DESCRIPTION\s+KIND\s+METER\s+GROUP\s+QUANTITY\s+UNIT PRICE\s+AMOUNT\n/);
     expect(result.stdout).toMatch(
       /Input tokens\s+usage\s+input_tokens\s+model=gpt-4o\s+1234567\s+0.0000025\s+3.09\n/,
