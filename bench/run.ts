@@ -2,7 +2,9 @@
  * `npm run bench`: the same generated workload through Tollgate's consumer and through the
  * AWS-recommended pattern (Powertools batch + idempotency + one UpdateItem ADD per event), both
  * on one DynamoDB Local, in one run. Reports events/s, write units per event, consumer CPU per
- * event, and whether each counted exactly right.
+ * event, and whether each counted exactly right. Then the invoicing section
+ * (bench/invoice-bench.ts): an invoice run for `--invoice-tenants` tenants against a baseline.
+ * `--only ingest` or `--only invoicing` runs one of the two parts alone.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -34,6 +36,7 @@ import {
   createBaselineConsumer,
 } from './baseline-consumer.js';
 import { meterCapacity } from './capacity-meter.js';
+import { runInvoiceBench } from './invoice-bench.js';
 import { PRODUCER_ROUNDS, runProducerBench } from './sdk-bench.js';
 import { generateWorkload, tenantIds, streamBatches as toStreamBatches, type Workload } from './workload.js';
 
@@ -44,6 +47,15 @@ function positiveInt(flag: string, text: string | undefined, fallback: number): 
     throw new Error(`--${flag}: expected a positive whole number, got "${text}"`);
   return n;
 }
+
+function wholeNumber(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag}: expected a whole number ≥ 0, got "${text}"`);
+  return n;
+}
+
+const PARTS = ['ingest', 'invoicing'] as const;
 
 function parseOptions(argv: string[]) {
   const { values } = parseArgs({
@@ -56,6 +68,8 @@ function parseOptions(argv: string[]) {
       'records-per-batch': { type: 'string' },
       'envelope-events': { type: 'string' },
       'producer-events': { type: 'string' },
+      'invoice-tenants': { type: 'string' },
+      only: { type: 'string' },
       out: { type: 'string' },
     },
     strict: true,
@@ -63,6 +77,9 @@ function parseOptions(argv: string[]) {
   const duplicates = values.duplicates === undefined ? 0.2 : Number(values.duplicates);
   if (!(duplicates >= 0 && duplicates < 1))
     throw new Error(`--duplicates: expected a fraction in [0, 1), got "${values.duplicates}"`);
+  const only = values.only;
+  if (only !== undefined && !PARTS.some((part) => part === only))
+    throw new Error(`--only: expected one of ${PARTS.join(', ')}, got "${only}"`);
   return {
     events: positiveInt('events', values.events, 20_000),
     tenants: positiveInt('tenants', values.tenants, 10),
@@ -71,6 +88,8 @@ function parseOptions(argv: string[]) {
     envelopeEvents: positiveInt('envelope-events', values['envelope-events'], 100),
     producerEvents: positiveInt('producer-events', values['producer-events'], 5_000),
     recordsPerBatch: positiveInt('records-per-batch', values['records-per-batch'], CONSUMER_SOURCE.batchSize),
+    invoiceTenants: wholeNumber('invoice-tenants', values['invoice-tenants'], 10_000),
+    only: only as (typeof PARTS)[number] | undefined,
     out: values.out,
   };
 }
@@ -138,6 +157,10 @@ async function main() {
       maxAttempts: 10,
     });
   try {
+    if (options.only === 'invoicing') {
+      await invoicingSection(options, ddb, '');
+      return;
+    }
     const setup = clientFor();
     const catalog = loadCatalogText(await readFile('config/catalog.yaml', 'utf8'), 'yaml');
     const results: RunResult[] = [];
@@ -369,9 +392,27 @@ async function main() {
     console.log(report);
     if (options.out) await writeFile(options.out, `${report}\n`);
     if ([...results, ...fedBy].some((r) => !r.exact)) process.exitCode = 1;
+    if (options.only !== 'ingest') await invoicingSection(options, ddb, `${report}\n\n`);
   } finally {
     await ddb.stop();
   }
+}
+
+/** The invoicing section (skipped with `--invoice-tenants 0`), after what `--out` already holds. */
+async function invoicingSection(
+  options: { invoiceTenants: number; out: string | undefined },
+  ddb: { endpoint: string; pid: number },
+  before: string,
+) {
+  if (options.invoiceTenants === 0) return;
+  const { report, ok } = await runInvoiceBench({
+    tenants: options.invoiceTenants,
+    endpoint: ddb.endpoint,
+    emulatorPid: ddb.pid,
+  });
+  console.log(`\n${report}`);
+  if (options.out) await writeFile(options.out, `${before}${report}\n`);
+  if (!ok) process.exitCode = 1;
 }
 
 function cpuPerEvent(work: () => void, events: number): number {

@@ -20,7 +20,7 @@ export interface CreditDebit {
 
 export type FinalizeOutcome =
   | { readonly ok: true }
-  /** The invoice is no longer a draft (another worker finalized or voided it). */
+  /** The stored invoice is not a draft (another worker finalized or voided it). */
   | { readonly ok: false; readonly reason: 'not_draft' }
   /** Another invoice of the tenant took `sequence` first; read the next number and rate again. */
   | { readonly ok: false; readonly reason: 'sequence_taken' }
@@ -39,7 +39,8 @@ export interface InvoiceStore {
   /** The sequence number the tenant's next finalized invoice takes (1 for the first). */
   nextSequence(tenant: string): Promise<number>;
   /**
-   * In one transaction: replaces the draft with `invoice` (status `finalized`, its `sequence`),
+   * In one transaction: writes `invoice` (status `finalized`, its `sequence`) over the draft, or
+   * where there is none yet,
    * advances the tenant's sequence from `invoice.sequence` to the next, and makes the debits.
    * Any condition failing writes nothing.
    */

@@ -84,10 +84,11 @@ export async function runInvoiceJob(job: InvoiceJob, deps: InvoiceWorkerDeps): P
     const draft = await draftInvoice(deps, catalog, profile, period, stored);
     reads += draft.reads;
     const finalize = Date.parse(job.asOf) >= Date.parse(draft.invoice.graceEndsAt);
-    if (!(await deps.invoices.putDraft(draft.invoice))) {
-      return alreadyFinal(deps, id, reads);
+    if (!finalize) {
+      if (!(await deps.invoices.putDraft(draft.invoice))) return alreadyFinal(deps, id, reads);
+      return { action: 'drafted', invoiceId: id, reads };
     }
-    if (!finalize) return { action: 'drafted', invoiceId: id, reads };
+    // Past the grace period the draft is not written first: finalizing takes a draft or nothing.
 
     const sequence = await deps.invoices.nextSequence(profile.tenant);
     const subtotal = subtotalMinor(draft.rated, draft.adjustments, draft.currency);

@@ -57,7 +57,8 @@ export class InMemoryInvoicingStore implements InvoiceStore, CreditStore {
   }
 
   async finalize(invoice: Invoice, debits: readonly CreditDebit[]): Promise<FinalizeOutcome> {
-    if (this.invoices.get(invoice.id)?.status !== 'draft') return { ok: false, reason: 'not_draft' };
+    const stored = this.invoices.get(invoice.id);
+    if (stored !== undefined && stored.status !== 'draft') return { ok: false, reason: 'not_draft' };
     if ((this.sequences.get(invoice.tenant) ?? 1) !== invoice.sequence)
       return { ok: false, reason: 'sequence_taken' };
     for (const debit of debits) {
@@ -91,7 +92,9 @@ export class InMemoryInvoicingStore implements InvoiceStore, CreditStore {
 
   async markDelivered(id: string, documents: InvoiceDocuments, publishedAt: string): Promise<void> {
     const stored = this.invoices.get(id);
-    if (stored !== undefined) this.invoices.set(id, { ...stored, documents, publishedAt });
+    // As the DynamoDB store: the first delivery record stands.
+    if (stored !== undefined && stored.publishedAt === undefined)
+      this.invoices.set(id, { ...stored, documents, publishedAt });
   }
 
   async createGrant(grant: CreditGrant): Promise<boolean> {

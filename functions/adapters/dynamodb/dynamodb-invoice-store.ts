@@ -8,7 +8,6 @@ import {
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
-  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Invoice, InvoiceDocuments } from '../../../shared/invoicing/invoice.js';
 import type {
@@ -27,12 +26,12 @@ export const BY_TENANT_INDEX = 'by-tenant';
 export const MAX_DEBITS_PER_FINALIZE = 98;
 /** Voiding spends one on the invoice. */
 export const MAX_REFUNDS_PER_VOID = 99;
-/** Attempts of `markDelivered`'s read-modify-write when the invoice changes in between. */
-const DELIVERY_ATTEMPTS = 3;
 /** Attempts of a transaction cancelled only by conflicts with concurrent transactions. */
 const CONFLICT_ATTEMPTS = 4;
 
 const invoiceKey = (id: string): Item => ({ pk: { S: `I#${id}` }, sk: { S: 'I' } });
+/** The delivery record beside an invoice: small, so recording delivery never rewrites the invoice. */
+const deliveryKey = (id: string): Item => ({ pk: { S: `I#${id}` }, sk: { S: 'D' } });
 const sequenceKey = (tenant: string): Item => ({ pk: { S: `SEQ#${tenant}` }, sk: { S: 'SEQ' } });
 
 function invoiceItem(invoice: Invoice, updatedAt: string): Item {
@@ -100,6 +99,10 @@ type CancellationCodes = readonly (string | undefined)[];
  * - invoice `I#{id}` / `I`: the whole invoice as JSON in `document` (the source of truth), with
  *   `tenant` and `periodStart` for the `by-tenant` index and `status`, `number`, `sequence`,
  *   `updatedAt` for conditions;
+ * - delivery `I#{id}` / `D`: `documents` S (JSON of the document keys) and `publishedAt` S,
+ *   written once the documents are stored and `invoice.finalized` is published. A small item of
+ *   its own: recording delivery on the invoice item would rewrite (and bill) the whole document
+ *   and its index copy again. `get` reads both with one Query.
  * - sequence `SEQ#{tenant}` / `SEQ`: `next` N, the sequence of the next finalized invoice
  *   (no item: 1).
  *
@@ -114,8 +117,24 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
   ) {}
 
   async get(id: string): Promise<Invoice | undefined> {
-    const item = await this.#getItem(invoiceKey(id));
-    return item === undefined ? undefined : invoiceOf(item);
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `I#${id}` } },
+        ConsistentRead: true,
+      }),
+    );
+    const item = Items.find((candidate) => candidate.sk?.S === 'I');
+    if (item === undefined) return undefined;
+    const invoice = invoiceOf(item);
+    const delivery = Items.find((candidate) => candidate.sk?.S === 'D');
+    if (delivery?.documents?.S === undefined || delivery.publishedAt?.S === undefined) return invoice;
+    return {
+      ...invoice,
+      documents: JSON.parse(delivery.documents.S) as InvoiceDocuments,
+      publishedAt: delivery.publishedAt.S,
+    };
   }
 
   async listByTenant(
@@ -206,7 +225,8 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
         Put: {
           TableName: this.tableName,
           Item: invoiceItem(invoice, this.now().toISOString()),
-          ConditionExpression: '#status = :draft',
+          // A draft, or nothing yet: a job finalizing after the grace period writes no draft first.
+          ConditionExpression: 'attribute_not_exists(pk) OR #status = :draft',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':draft': { S: 'draft' } },
         },
@@ -288,40 +308,25 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
   }
 
   async markDelivered(id: string, documents: InvoiceDocuments, publishedAt: string): Promise<void> {
-    for (let attempt = 0; attempt < DELIVERY_ATTEMPTS; attempt += 1) {
-      const item = await this.#getItem(invoiceKey(id));
-      if (item === undefined) throw new Error(`markDelivered: invoice ${id} does not exist`);
-      const delivered: Invoice = { ...invoiceOf(item), documents, publishedAt };
-      const seen = item.updatedAt?.S;
-      try {
-        await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: invoiceKey(id),
-            UpdateExpression: 'SET #document = :document, #updatedAt = :now',
-            // The status too: two writes within one millisecond leave `updatedAt` as it was.
-            ConditionExpression: `${seen === undefined ? 'attribute_not_exists(#updatedAt)' : '#updatedAt = :seen'} AND #status = :status`,
-            ExpressionAttributeNames: {
-              '#document': 'document',
-              '#updatedAt': 'updatedAt',
-              '#status': 'status',
-            },
-            ExpressionAttributeValues: {
-              ':document': { S: JSON.stringify(delivered) },
-              ':now': { S: this.now().toISOString() },
-              ':status': item.status ?? { S: '' },
-              ...(seen === undefined ? {} : { ':seen': { S: seen } }),
-            },
-          }),
-        );
-        return;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...deliveryKey(id),
+            documents: { S: JSON.stringify(documents) },
+            publishedAt: { S: publishedAt },
+          },
+          // The first record stands. (No check that the invoice exists: a condition on the
+          // invoice item in a transaction would be billed as a write of the whole invoice.)
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Delivered before (a redelivered job): the first record stands.
+      return;
     }
-    throw new Error(
-      `markDelivered: invoice ${id} changed during each of ${DELIVERY_ATTEMPTS} attempts to record its delivery`,
-    );
   }
 
   /**

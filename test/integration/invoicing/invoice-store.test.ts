@@ -1,4 +1,4 @@
-import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbConfigStore } from '../../../functions/adapters/dynamodb/dynamodb-config-store.js';
 import { DynamoDbCreditStore } from '../../../functions/adapters/dynamodb/dynamodb-credit-store.js';
@@ -344,39 +344,32 @@ describe('DynamoDbInvoiceStore on DynamoDB Local', () => {
       documents,
       publishedAt: '2026-12-03T09:16:00.000Z',
     });
-    await expect(invoices.markDelivered('in_unknown', documents, '2026-12-03T09:16:00.000Z')).rejects.toThrow(
-      /does not exist/,
-    );
+    // A redelivered job records delivery again: the first record stands.
+    await invoices.markDelivered(draft.id, { json: 'a', html: 'b', pdf: 'c' }, '2026-12-04T00:00:00.000Z');
+    expect((await invoices.get(draft.id))?.publishedAt).toBe('2026-12-03T09:16:00.000Z');
   });
 
-  it('keeps a write that lands between markDelivered’s read and its write', async () => {
-    const draft = draftOf('delivered-race');
+  it('keeps the delivery record when the invoice is voided later', async () => {
+    const draft = draftOf('delivered-then-void');
     await invoices.putDraft(draft);
     const finalized = finalizedOf(draft, 1);
     await invoices.finalize(finalized, []);
-    const voided = voidedOf(finalized);
-    // A client that voids the invoice just before markDelivered's first write reaches the table.
-    let interfered = false;
-    const interfering = {
-      send: async (command: Parameters<DynamoDBClient['send']>[0]) => {
-        if (command instanceof UpdateItemCommand && !interfered) {
-          interfered = true;
-          expect(await invoices.voidInvoice(voided, [])).toBe(true);
-        }
-        return stack.dynamodb.send(command as never);
-      },
-    } as unknown as DynamoDBClient;
-    const racing = new DynamoDbInvoiceStore(interfering, stack.tables.invoices);
     const documents = { json: 'j', html: 'h', pdf: 'p' };
-
-    await racing.markDelivered(draft.id, documents, '2026-12-03T09:16:00.000Z');
-
-    expect(interfered).toBe(true);
+    await invoices.markDelivered(draft.id, documents, '2026-12-03T09:16:00.000Z');
+    const voided = voidedOf(finalized);
+    expect(await invoices.voidInvoice(voided, [])).toBe(true);
     expect(await invoices.get(draft.id)).toEqual({
       ...voided,
       documents,
       publishedAt: '2026-12-03T09:16:00.000Z',
     });
+  });
+
+  it('finalizes an invoice that was never drafted (a job run after its grace period)', async () => {
+    const draft = draftOf('direct');
+    expect(await invoices.finalize(finalizedOf(draft, 1), [])).toEqual({ ok: true });
+    expect((await invoices.get(draft.id))?.status).toBe('finalized');
+    expect(await invoices.finalize(finalizedOf(draft, 2), [])).toEqual({ ok: false, reason: 'not_draft' });
   });
 
   it('stores the invoice as one JSON document with its keys and index attributes beside it', async () => {
