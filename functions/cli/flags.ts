@@ -68,6 +68,14 @@ export function billingAnchor(text: string): string {
   return text;
 }
 
+/** Grace period in whole hours, 0–720. */
+export function graceHours(text: string): number {
+  const value = Number(text);
+  if (!/^\d{1,3}$/.test(text) || value > 720)
+    throw new InvalidArgumentError('must be a whole number of hours from 0 to 720.');
+  return value;
+}
+
 const ENTITLEMENT_KEY = /^[a-z][a-z0-9_-]{0,63}$/;
 
 /** `key=limit`, repeatable: collects into a map of entitlement key → limit (decimal text). */

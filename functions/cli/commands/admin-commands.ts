@@ -60,6 +60,8 @@ interface PutTenantOptions extends ApiCommandOptions {
   readonly plan: string;
   readonly override?: Record<string, string>;
   readonly billingAnchor?: string;
+  readonly billingStart?: string;
+  readonly graceHours?: number;
 }
 
 function registerTenantCommands(program: Command, io: CliIo): void {
@@ -79,6 +81,16 @@ function registerTenantCommands(program: Command, io: CliIo): void {
         '--billing-anchor <date>',
         'YYYY-MM-DD whose day of month starts each billing period',
         flags.billingAnchor,
+      )
+      .option(
+        '--billing-start <date>',
+        'YYYY-MM-DD from which the tenant is invoiced (default for a new tenant: today)',
+        flags.billingAnchor,
+      )
+      .option(
+        '--grace-hours <hours>',
+        'hours after a period ends during which late usage still lands on its invoice (0–720)',
+        flags.graceHours,
       ),
   ).action(async (tenant: string, options: PutTenantOptions) => {
     const client = await connect(options, io);
@@ -92,6 +104,8 @@ function registerTenantCommands(program: Command, io: CliIo): void {
             ),
           }),
       ...(options.billingAnchor === undefined ? {} : { billingAnchor: options.billingAnchor }),
+      ...(options.billingStart === undefined ? {} : { billingStart: options.billingStart }),
+      ...(options.graceHours === undefined ? {} : { graceHours: options.graceHours }),
     };
     const profile = (await client.call('PUT', tenantPath(tenant), { body }).catch((error: unknown) => {
       throw asFlagError(error, {
@@ -99,6 +113,8 @@ function registerTenantCommands(program: Command, io: CliIo): void {
         plan: '--plan',
         overrides: '--override',
         billingAnchor: '--billing-anchor',
+        billingStart: '--billing-start',
+        graceHours: '--grace-hours',
       });
     })) as Profile;
     if (options.json === true) printJson(io, profile);
