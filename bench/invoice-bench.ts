@@ -334,12 +334,24 @@ async function invoiceState(client: DynamoDBClient, table: string): Promise<Invo
   const byTenant = new Map<string, Invoice[]>();
   const sequences = new Map<string, string>();
   const hash = createHash('sha256');
-  for (const item of items.sort((a, b) => ((a.pk?.S ?? '') < (b.pk?.S ?? '') ? -1 : 1))) {
+  const key = (item: (typeof items)[number]) => `${item.pk?.S ?? ''}\u0000${item.sk?.S ?? ''}`;
+  // The delivery record (`D`) beside each invoice item (`I`): documents and publishedAt.
+  const deliveries = new Map(
+    items.filter((item) => item.sk?.S === 'D').map((item) => [item.pk?.S ?? '', item]),
+  );
+  for (const item of items.sort((a, b) => (key(a) < key(b) ? -1 : 1))) {
     const pk = item.pk?.S ?? '';
-    hash.update(`${pk}\u0000${item.updatedAt?.S}\u0000${item.document?.S}\u0000${item.next?.N}\n`);
+    hash.update(
+      `${key(item)}\u0000${item.updatedAt?.S}\u0000${item.document?.S}\u0000${item.next?.N}\u0000${item.publishedAt?.S}\n`,
+    );
     if (pk.startsWith('SEQ#')) sequences.set(pk.slice(4), item.next?.N ?? '');
-    if (!pk.startsWith('I#')) continue;
-    const invoice = JSON.parse(item.document?.S ?? '{}') as Invoice;
+    if (!pk.startsWith('I#') || item.sk?.S !== 'I') continue;
+    const stored = JSON.parse(item.document?.S ?? '{}') as Invoice;
+    const delivery = deliveries.get(pk);
+    const invoice: Invoice =
+      delivery?.documents?.S === undefined || delivery.publishedAt?.S === undefined
+        ? stored
+        : { ...stored, documents: JSON.parse(delivery.documents.S), publishedAt: delivery.publishedAt.S };
     byTenant.set(invoice.tenant, [...(byTenant.get(invoice.tenant) ?? []), invoice]);
   }
   return { byTenant, sequences, fingerprint: hash.digest('hex') };
