@@ -105,11 +105,21 @@ export function invoiceSummaryJson(invoice: Invoice) {
 
 /**
  * The whole invoice, except where its documents are stored (blob keys are the store's business):
- * `documentsReady` says whether `GET /v1/invoices/{id}/document` can answer yet.
+ * `documentsReady` says whether `GET /v1/invoices/{id}/document` can answer yet, and
+ * `documents` lists the API paths of each format once it can.
  */
 export function invoiceJson(invoice: Invoice) {
   const { documents, ...rest } = invoice;
-  return { ...rest, documentsReady: documents !== undefined };
+  const path = `/v1/invoices/${invoice.id}/document`;
+  return {
+    ...rest,
+    documentsReady: documents !== undefined,
+    ...(documents === undefined
+      ? {}
+      : {
+          documents: { pdf: `${path}?format=pdf`, html: `${path}?format=html`, json: `${path}?format=json` },
+        }),
+  };
 }
 
 /** Page sizes of `GET /v1/tenants/{tenant}/invoices`. */

@@ -124,7 +124,12 @@ describe('a billing cycle on the local runtime', () => {
       ['usage', 'output_tokens', '250000', '2.00'],
       ['usage', 'gpu_seconds', '0', '0.00'],
     ]);
-    const pdf = await call(`/v1/invoices/${summary.id}/document?format=pdf`);
+    expect(invoice.body.documents).toEqual({
+      pdf: `/v1/invoices/${summary.id}/document?format=pdf`,
+      html: `/v1/invoices/${summary.id}/document?format=html`,
+      json: `/v1/invoices/${summary.id}/document?format=json`,
+    });
+    const pdf = await call(invoice.body.documents.pdf);
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect(new TextDecoder().decode(pdf.bytes.subarray(0, 5))).toBe('%PDF-');

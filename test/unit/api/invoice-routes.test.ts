@@ -141,7 +141,7 @@ describe('GET /v1/tenants/{tenant}/invoices/upcoming', () => {
 });
 
 describe('GET /v1/invoices/{id}', () => {
-  it('answers the whole invoice: lines, totals, history and warnings, but not where documents are', async () => {
+  it('answers the whole invoice: lines, totals, history, warnings and document links, not storage keys', async () => {
     const invoice = await api.putInvoice(anInvoice());
     const response = await api.call('GET', `/v1/invoices/${invoice.id}`);
     expect(response.status).toBe(200);
@@ -171,7 +171,13 @@ describe('GET /v1/invoices/{id}', () => {
       amount: '3.09',
       preciseAmount: '3.0864175',
     });
-    expect(response.json).not.toHaveProperty('documents');
+    // API paths of the documents, never the blob keys they are stored under.
+    expect(response.json.documents).toEqual({
+      pdf: `/v1/invoices/${invoice.id}/document?format=pdf`,
+      html: `/v1/invoices/${invoice.id}/document?format=html`,
+      json: `/v1/invoices/${invoice.id}/document?format=json`,
+    });
+    expect(JSON.stringify(response.json)).not.toContain(String(invoice.documents?.pdf));
   });
 
   it("lets a tenant token read its own tenant's invoice", async () => {
