@@ -4,6 +4,7 @@
  * `node:http` server (local-server.ts); each edge only translates to and from these types.
  */
 
+import type { AlertStore } from '../../shared/alerts/ports.js';
 import type { Catalog } from '../../shared/catalog/catalog.js';
 import type { TenantProfile } from '../../shared/catalog/tenant-profile.js';
 import type { IngestKeyLookup, IngestKeyStore } from '../../shared/ingest/ingest-keys.js';
@@ -97,6 +98,8 @@ export interface ApiDeps {
    * other routes, where the billing routes answer 404.
    */
   readonly billing?: BillingApiDeps;
+  /** Alert history; absent in tests of other routes, where the alert routes answer 404. */
+  readonly alerts?: AlertStore;
 }
 
 /** What the invoice, credit and billing-run routes need. */

@@ -1,5 +1,6 @@
 /** The API's routes: method, path pattern, who may call it, and the handler. */
 
+import { acknowledgeAlert, getAlert, listAlerts } from './routes/alert-routes.js';
 import { postBillingRun } from './routes/billing-run-routes.js';
 import {
   activateCatalogVersion,
@@ -50,4 +51,7 @@ export const ROUTES: readonly Route[] = [
   route('POST', '/v1/billing-runs', 'admin', postBillingRun),
   route('POST', '/v1/tenants/:tenant/credits', 'admin', postCreditGrant),
   route('GET', '/v1/tenants/:tenant/credits', 'tenant', listCreditGrants),
+  route('GET', '/v1/alerts', 'quarantine', listAlerts),
+  route('GET', '/v1/alerts/:id', 'owner', getAlert),
+  route('POST', '/v1/alerts/:id/ack', 'owner', acknowledgeAlert),
 ];

@@ -26,7 +26,7 @@ export interface TableDefinition {
   readonly description: string;
 }
 
-export type TableId = 'usage' | 'dedup' | 'config' | 'quarantine' | 'invoices';
+export type TableId = 'usage' | 'dedup' | 'config' | 'quarantine' | 'invoices' | 'alerts';
 
 export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
   usage: {
@@ -79,6 +79,25 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
     ],
     description:
       'Invoices (one item per tenant period, keyed by its deterministic id), the per-tenant invoice number sequence, and credit grants with their remaining balance.',
+  },
+  alerts: {
+    id: 'alerts',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalIndexes: [
+      {
+        indexName: 'by-tenant',
+        partitionKey: { name: 'tenant', type: 'S' },
+        sortKey: { name: 'startedAt', type: 'S' },
+      },
+      {
+        indexName: 'by-state',
+        partitionKey: { name: 'state', type: 'S' },
+        sortKey: { name: 'startedAt', type: 'S' },
+      },
+    ],
+    description:
+      'Alerts (one item per incident, keyed by its stable id) and the pointer to the open alert of each incident key, so a detector re-run or retry never opens a second one.',
   },
 };
 

@@ -1,0 +1,142 @@
+/**
+ * The detector's runs over in-memory usage: one alert per incident however often it runs, an
+ * update only when the incident worsens, a resolution after normal hours, and a message owed
+ * after a failed publish sent by the next run.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_DETECTOR_OPTIONS } from '../../../shared/alerts/detection/detector-options.js';
+import { type DetectionDeps, runDetection } from '../../../shared/alerts/run-detection.js';
+import { type CompiledCatalog, compileCatalog } from '../../../shared/catalog/compiled-catalog.js';
+import { loadCatalogText } from '../../../shared/catalog/load-catalog.js';
+import type { TenantProfile } from '../../../shared/catalog/tenant-profile.js';
+import { HOUR_MS } from '../../../shared/time/windows.js';
+import { InMemoryAlertStore, RecordingAlertPublisher } from '../../support/in-memory-alerts.js';
+import { InMemoryUsage } from '../../support/in-memory-usage.js';
+
+const CATALOG = `
+schemaVersion: 1
+meters:
+  - { key: input_tokens, name: Input tokens, unit: tokens, eventType: llm.completion, aggregation: SUM, valueProperty: input_tokens, groupBy: [model] }
+plans:
+  - key: basic
+    name: Basic
+    billing: { currency: USD, prices: [ { meter: input_tokens, type: per_unit, unitPrice: "0.000002" } ] }
+`;
+
+const START = Date.parse('2026-11-01T00:00:00.000Z');
+const SPIKE = START + 7 * 24 * HOUR_MS; // 2026-11-08T00:00Z
+
+let catalog: CompiledCatalog;
+let usage: InMemoryUsage;
+let alerts: InMemoryAlertStore;
+let publisher: RecordingAlertPublisher;
+let now: number;
+const profiles: TenantProfile[] = [{ tenant: 'acme', plan: 'basic', status: 'active' }];
+
+function deps(): DetectionDeps {
+  return {
+    catalog: { active: async () => ({ version: 1, compiled: catalog }) },
+    tenants: { listTenantProfiles: async () => ({ profiles }) },
+    usage,
+    alerts,
+    publisher,
+    clock: () => now,
+    detector: DEFAULT_DETECTOR_OPTIONS,
+    minSpendPerHour: 1,
+  };
+}
+
+function hourly(fromMs: number, hours: number, tokens: number): void {
+  const meter = catalog.meter('input_tokens');
+  if (meter === undefined) throw new Error('meter');
+  for (let h = 0; h < hours; h++) {
+    usage.add('acme', meter, new Date(fromMs + h * HOUR_MS).toISOString(), tokens, { model: 'gpt-4o' });
+  }
+}
+
+/** Runs the detector just after the hour starting at `hourStart` closed. */
+async function runAfter(hourStart: number) {
+  now = hourStart + HOUR_MS + 5 * 60_000;
+  return runDetection(deps());
+}
+
+beforeEach(() => {
+  catalog = compileCatalog(loadCatalogText(CATALOG, 'yaml'));
+  usage = new InMemoryUsage();
+  alerts = new InMemoryAlertStore();
+  publisher = new RecordingAlertPublisher();
+  hourly(START, 7 * 24, 10_000);
+});
+
+describe('the detector run', () => {
+  it('opens one alert per spiking series in the first closed hour of a 6× spike', async () => {
+    hourly(SPIKE, 1, 60_000);
+    const summary = await runAfter(SPIKE);
+    expect(summary).toMatchObject({ tenants: 1, opened: 2, hour: '2026-11-08T00:00:00.000Z' });
+    expect(publisher.messages.map((m) => [m.type, m.kind, m.dimensions])).toEqual([
+      ['alert.opened', 'usage_spike', {}],
+      ['alert.opened', 'usage_spike', { model: 'gpt-4o' }],
+    ]);
+    const message = publisher.messages[0];
+    expect(message).toMatchObject({
+      tenant: 'acme',
+      meter: 'input_tokens',
+      observed: '60000',
+      expected: '10000',
+      ratio: 6,
+    });
+    expect(message?.recent).toHaveLength(24);
+    expect(message?.links.usage).toContain('/v1/tenants/acme/usage?meter=input_tokens');
+  });
+
+  it('sends nothing more when the same hour is evaluated again, or the spike merely continues', async () => {
+    hourly(SPIKE, 2, 60_000);
+    await runAfter(SPIKE);
+    now += 60_000;
+    await runDetection(deps());
+    await runAfter(SPIKE + HOUR_MS);
+    expect(publisher.messages.map((m) => m.type)).toEqual(['alert.opened', 'alert.opened']);
+    expect(
+      [...alerts.alerts.values()].every(
+        (a) => a.state === 'open' && a.evaluatedHour === '2026-11-08T01:00:00.000Z',
+      ),
+    ).toBe(true);
+  });
+
+  it('updates the alert when the spike grows past twice what was notified, then resolves it after two normal hours', async () => {
+    hourly(SPIKE, 1, 40_000);
+    hourly(SPIKE + HOUR_MS, 1, 120_000);
+    hourly(SPIKE + 2 * HOUR_MS, 2, 10_000);
+    await runAfter(SPIKE);
+    await runAfter(SPIKE + HOUR_MS);
+    await runAfter(SPIKE + 2 * HOUR_MS);
+    expect(publisher.messages.filter((m) => m.dimensions.model === undefined).map((m) => m.type)).toEqual([
+      'alert.opened',
+      'alert.updated',
+    ]);
+    await runAfter(SPIKE + 3 * HOUR_MS);
+    const total = publisher.messages.filter((m) => m.dimensions.model === undefined);
+    expect(total.map((m) => m.type)).toEqual(['alert.opened', 'alert.updated', 'alert.resolved']);
+    expect(new Set(total.map((m) => m.alertId)).size).toBe(1);
+    expect(total.at(-1)).toMatchObject({ state: 'resolved', resolvedAt: '2026-11-08T04:00:00.000Z' });
+  });
+
+  it('sends a message owed after a failed publish on the next run, once', async () => {
+    hourly(SPIKE, 1, 60_000);
+    publisher.failNext = 1;
+    await expect(runAfter(SPIKE)).rejects.toThrow('topic unavailable');
+    expect(publisher.messages).toHaveLength(0);
+    now += 60_000;
+    await runDetection(deps());
+    expect(publisher.messages.map((m) => m.type)).toEqual(['alert.opened', 'alert.opened']);
+    now += 60_000;
+    await runDetection(deps());
+    expect(publisher.messages).toHaveLength(2);
+  });
+
+  it('stays quiet on a tenant whose usage is normal', async () => {
+    hourly(SPIKE, 1, 11_000);
+    expect(await runAfter(SPIKE)).toMatchObject({ opened: 0 });
+    expect(publisher.messages).toHaveLength(0);
+  });
+});
