@@ -18,6 +18,10 @@ export interface LocalConfig {
   readonly billingIntervalSeconds: number;
   /** Default grace period of tenants without their own. */
   readonly graceHours: number;
+  /** How often the alert detector runs (every 5 minutes on AWS); 0 turns it off. */
+  readonly detectorIntervalSeconds: number;
+  /** When set, alerts are also posted to this Slack incoming webhook. */
+  readonly slackWebhookUrl?: string;
   readonly fresh: boolean;
   readonly demo: boolean;
   readonly help: boolean;
@@ -53,6 +57,19 @@ const envSchema = z.object({
     .min(0, 'TOLLGATE_GRACE_HOURS: must be between 0 and 720')
     .max(720, 'TOLLGATE_GRACE_HOURS: must be between 0 and 720')
     .default(12),
+  TOLLGATE_DETECTOR_INTERVAL_SECONDS: z.coerce
+    .number({ error: 'TOLLGATE_DETECTOR_INTERVAL_SECONDS: must be a whole number of seconds' })
+    .int('TOLLGATE_DETECTOR_INTERVAL_SECONDS: must be a whole number of seconds')
+    .min(0, 'TOLLGATE_DETECTOR_INTERVAL_SECONDS: must be ≥ 0 (0 turns the detector off)')
+    .max(3600, 'TOLLGATE_DETECTOR_INTERVAL_SECONDS: must be at most 3600')
+    .default(60),
+  TOLLGATE_SLACK_WEBHOOK_URL: z
+    .string()
+    .regex(
+      /^https:\/\/\S+$/,
+      'TOLLGATE_SLACK_WEBHOOK_URL: must be an https:// URL (a Slack incoming webhook)',
+    )
+    .optional(),
 });
 
 export class LocalConfigError extends Error {
@@ -76,6 +93,8 @@ Environment (defaults in brackets):
   TOLLGATE_CATALOG [config/catalog.yaml]   TOLLGATE_TENANTS [config/tenants.yaml]
   TOLLGATE_ENVELOPE_DEDUP [on]   TOLLGATE_GRACE_HOURS [12]
   TOLLGATE_BILLING_INTERVAL_SECONDS [60: the billing planner's schedule; 0 = off]
+  TOLLGATE_DETECTOR_INTERVAL_SECONDS [60: the alert detector's schedule; 0 = off]
+  TOLLGATE_SLACK_WEBHOOK_URL [unset: alerts also go to this Slack incoming webhook]
 
 Invoices: the planner runs on that schedule (daily on AWS). To see a period close now, advance
 the billing clock: npx tollgate billing run --as-of 2027-01-01`;
@@ -116,6 +135,8 @@ export function readLocalConfig(env: NodeJS.ProcessEnv, argv: readonly string[])
     envelopeDedup: e.TOLLGATE_ENVELOPE_DEDUP === 'on',
     billingIntervalSeconds: e.TOLLGATE_BILLING_INTERVAL_SECONDS,
     graceHours: e.TOLLGATE_GRACE_HOURS,
+    detectorIntervalSeconds: e.TOLLGATE_DETECTOR_INTERVAL_SECONDS,
+    ...(e.TOLLGATE_SLACK_WEBHOOK_URL === undefined ? {} : { slackWebhookUrl: e.TOLLGATE_SLACK_WEBHOOK_URL }),
     fresh: flags.fresh === true,
     demo: flags['no-demo'] !== true,
     help: flags.help === true,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import type { DetectionSummary } from '../../shared/alerts/run-detection.js';
 import { loadCatalogText } from '../../shared/catalog/load-catalog.js';
 import { loadTenantSeedText } from '../../shared/catalog/tenant-profile.js';
 import type { BillingRunRequest, BillingRunSummary } from '../../shared/invoicing/plan-billing-run.js';
@@ -19,6 +20,7 @@ import { startDynamoDbLocal } from './emulators/dynamodb-local.js';
 import type { LocalEmulator } from './emulators/emulator-process.js';
 import { startKinesisLocal } from './emulators/kinesis-local.js';
 import { type EventSourcePoller, startEventSourcePoller } from './event-source-poller.js';
+import { startLocalAlerting } from './local-alerting.js';
 import { startLocalBilling } from './local-billing.js';
 import type { LocalConfig } from './local-config.js';
 import type { LocalQueue } from './local-queue.js';
@@ -44,6 +46,8 @@ export interface LocalRuntime {
   readonly status: LocalStatus;
   readonly poller: EventSourcePoller;
   /** Invoicing: the jobs queue, the worker polling it, and one planner run on demand. */
+  /** Alerting: one detector run on demand. */
+  readonly alerting: { run(): Promise<DetectionSummary> };
   readonly billing: {
     readonly queue: LocalQueue<string>;
     readonly worker: SqsWorkerPoller;
@@ -176,6 +180,17 @@ export async function startLocalRuntime(
       print,
     });
     cleanups.push(() => billing.stop());
+    let apiUrl: string | undefined;
+    const alerting = startLocalAlerting({
+      dynamodb: dynamodbClient,
+      tables: resources.tables,
+      dataDir: config.dataDir,
+      intervalSeconds: config.detectorIntervalSeconds,
+      ...(config.slackWebhookUrl === undefined ? {} : { slackWebhookUrl: config.slackWebhookUrl }),
+      apiUrl: () => apiUrl,
+      print,
+    });
+    cleanups.push(() => alerting.stop());
 
     const adminToken = await adminTokenFor(config);
     const blobs = localBlobStore(config.dataDir);
@@ -206,6 +221,7 @@ export async function startLocalRuntime(
         },
         adminToken,
         billing: billing.api,
+        alerts: alerting.alerts,
         clock: Date.now,
         logger: {
           info: () => {},
@@ -232,11 +248,14 @@ export async function startLocalRuntime(
     await writeFile(statusPath, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o600 });
     await chmod(statusPath, 0o600);
     cleanups.push(() => rm(statusPath, { force: true }));
+    apiUrl = api.url;
     billing.start();
+    alerting.start();
     return {
       status,
       poller,
       billing: { queue: billing.queue, worker: billing.worker, runPlanner: billing.runPlanner },
+      alerting: { run: alerting.run },
       stop: stopAll,
     };
   } catch (error) {

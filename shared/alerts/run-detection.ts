@@ -28,6 +28,14 @@ import { isWatchable, spendSeries, usageSeries } from './usage-series.js';
 /** History read for each run: four weeks gives hour-of-week seasonality. */
 export const HISTORY_MS = 28 * DAY_MS;
 
+/**
+ * A spike can open an alert before its hour closes: once this much of the current hour has
+ * passed, the hour's usage so far is projected to the whole hour and checked for a spike (only:
+ * a partial hour says little about a drop). So a runaway agent pages within minutes, not at the
+ * top of the next hour; the closed hour then carries the incident on as usual.
+ */
+export const PROJECT_AFTER_MS = 10 * 60_000;
+
 export interface DetectionDeps {
   readonly catalog: ActiveCatalogSource;
   readonly tenants: TenantLister;
@@ -39,6 +47,8 @@ export interface DetectionDeps {
   /** Spend series are compared with this minimum volume (currency units per hour) instead. */
   readonly minSpendPerHour: number;
   readonly incidents?: IncidentOptions;
+  /** Check the current partial hour for spikes (default true); see `PROJECT_AFTER_MS`. */
+  readonly projectCurrentHour?: boolean;
 }
 
 export interface DetectionSummary {
@@ -61,7 +71,13 @@ function describe(key: HourlySeries['key'], unit: string): string {
   return `${what}${dims.length > 0 ? ` (${dims.join(', ')})` : ''}${unit === '' ? '' : ''}`;
 }
 
-function textsFor(kind: AlertKind, tenant: string, subject: string, unit: string) {
+function textsFor(
+  kind: AlertKind,
+  tenant: string,
+  subject: string,
+  unit: string,
+  projectedFromMinutes?: number,
+) {
   return (alert: {
     severity: AlertSeverity;
     observed: string;
@@ -76,7 +92,10 @@ function textsFor(kind: AlertKind, tenant: string, subject: string, unit: string
       title: spike
         ? `${tenant}: ${subject} is ${ratio} its normal level`
         : `${tenant}: ${subject} dropped to ${ratio} of its normal level`,
-      summary: `${subject} was ${alert.observed} ${unit} in the last hour against ${alert.expected ?? '?'} ${unit} expected for that hour, since ${since}.`,
+      summary:
+        projectedFromMinutes === undefined
+          ? `${subject} was ${alert.observed} ${unit} in the last hour against ${alert.expected ?? '?'} ${unit} expected for that hour, since ${since}.`
+          : `${subject} is on pace for ${alert.observed} ${unit} this hour (projected from its first ${projectedFromMinutes} minutes) against ${alert.expected ?? '?'} ${unit} expected, since ${since}.`,
       action: spike
         ? 'Check for a runaway agent, a retry loop or unbatched embeddings in this tenant; its entitlements and the upcoming invoice show what it costs.'
         : 'Check the producer of these events: a broken SDK, a revoked ingest key or a stopped service loses revenue. Quarantine (GET /v1/quarantine) shows rejected events.',
@@ -91,6 +110,7 @@ function findingsOf(
   normal: boolean,
   hour: number,
   recent: number[],
+  projectedFromMinutes?: number,
 ): HourFinding[] {
   const { key } = series;
   const spend = key.meter === 'spend';
@@ -118,7 +138,7 @@ function findingsOf(
         : {}),
       normal,
       recent,
-      texts: textsFor(kind, key.tenant, subject, unit),
+      texts: textsFor(kind, key.tenant, subject, unit, projectedFromMinutes),
     };
   });
 }
@@ -137,7 +157,7 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
   const now = deps.clock();
   const hour = Math.floor(now / HOUR_MS) * HOUR_MS - HOUR_MS; // the latest closed hour
   const from = hour + HOUR_MS - HISTORY_MS;
-  const to = hour + HOUR_MS;
+  const to = hour + 2 * HOUR_MS; // through the current partial hour (for projected spikes)
   const active = await deps.catalog.active();
   const counts = { tenants: 0, series: 0, opened: 0, updated: 0, resolved: 0, republished: 0 };
   if (active === undefined) return { ...counts, hour: toIso(hour) };
@@ -203,6 +223,27 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
         counts[step.action === 'open' ? 'opened' : step.action === 'update' ? 'updated' : 'resolved'] += 1;
         await publishOwed(step.alert, deps);
       }
+      const projected = projectedSpike(s, options, now, deps.projectCurrentHour ?? true);
+      if (projected !== undefined) {
+        const [spike] = findingsOf(
+          s,
+          unit,
+          projected.detection,
+          false,
+          projected.hour,
+          recent,
+          projected.minutes,
+        );
+        if (spike !== undefined && open.get(spike.incidentKey) === undefined) {
+          const current = await deps.alerts.current(spike.incidentKey);
+          const step =
+            current?.state === 'open' ? undefined : stepIncident(current, spike, toIso(now), incidentOptions);
+          if (step?.action === 'open' && (await deps.alerts.open(step.alert))) {
+            counts.opened += 1;
+            await publishOwed(step.alert, deps);
+          }
+        }
+      }
     }
   };
 
@@ -213,4 +254,24 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
     cursor = page.cursor;
   } while (cursor !== undefined);
   return { ...counts, hour: toIso(hour) };
+}
+
+/** A spike in the current partial hour, its usage so far projected to the whole hour. */
+function projectedSpike(
+  series: HourlySeries,
+  options: DetectorOptions,
+  now: number,
+  enabled: boolean,
+): { detection: Detection; hour: number; minutes: number } | undefined {
+  const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
+  const elapsed = now - hour;
+  if (!enabled || elapsed < PROJECT_AFTER_MS) return undefined;
+  const scale = HOUR_MS / elapsed;
+  const points = series.points.map((p) =>
+    p.hourStart === hour ? { hourStart: p.hourStart, value: p.value * scale } : p,
+  );
+  const detection = detectAnomalies({ key: series.key, points }, options, hour + HOUR_MS).find(
+    (d) => d.hourStart === hour && d.kind === 'spike',
+  );
+  return detection === undefined ? undefined : { detection, hour, minutes: Math.floor(elapsed / 60_000) };
 }

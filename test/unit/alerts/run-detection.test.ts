@@ -139,4 +139,23 @@ describe('the detector run', () => {
     expect(await runAfter(SPIKE)).toMatchObject({ opened: 0 });
     expect(publisher.messages).toHaveLength(0);
   });
+
+  it('opens an alert within minutes of a spike starting, from the hour so far, and only once', async () => {
+    // 20 minutes into the hour: 20,000 tokens so far, on pace for 60,000 (6× the usual 10,000).
+    hourly(SPIKE, 1, 20_000);
+    now = SPIKE + 20 * 60_000;
+    expect(await runDetection(deps())).toMatchObject({ opened: 2 });
+    expect(publisher.messages[0]?.summary).toContain('projected from its first 20 minutes');
+    // The hour closes at 60,000; the closed-hour check carries the same incident on, silently.
+    hourly(SPIKE, 1, 40_000);
+    await runAfter(SPIKE);
+    expect(publisher.messages).toHaveLength(2);
+    expect(new Set(publisher.messages.map((m) => m.alertId)).size).toBe(2);
+  });
+
+  it('does not project before ten minutes of the hour have passed', async () => {
+    hourly(SPIKE, 1, 20_000);
+    now = SPIKE + 5 * 60_000;
+    expect(await runDetection(deps())).toMatchObject({ opened: 0 });
+  });
 });

@@ -11,6 +11,7 @@ describe('the local runtime configuration', () => {
       envelopeDedup: true,
       billingIntervalSeconds: 60,
       graceHours: 12,
+      detectorIntervalSeconds: 60,
       fresh: false,
       demo: true,
       help: false,

@@ -1,0 +1,32 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DetectorOptions } from '../../shared/alerts/detection/detector-options.js';
+import type { AlertPublisher } from '../../shared/alerts/ports.js';
+import type { DetectionDeps } from '../../shared/alerts/run-detection.js';
+import { DynamoDbAlertStore } from '../adapters/dynamodb/dynamodb-alert-store.js';
+import { DynamoDbConfigStore } from '../adapters/dynamodb/dynamodb-config-store.js';
+import { DynamoDbUsageReader } from '../adapters/dynamodb/dynamodb-usage-reader.js';
+import { cachedActiveCatalog } from './billing-deps.js';
+
+export interface AlertingWiring {
+  readonly dynamodb: DynamoDBClient;
+  readonly tables: { readonly usage: string; readonly config: string; readonly alerts: string };
+  readonly publisher: AlertPublisher;
+  readonly clock: () => number;
+  readonly detector: DetectorOptions;
+  readonly minSpendPerHour: number;
+}
+
+/** The detector's adapters over DynamoDB, shared by both composition roots. */
+export function alertingDeps(wiring: AlertingWiring): DetectionDeps & { alerts: DynamoDbAlertStore } {
+  const config = new DynamoDbConfigStore(wiring.dynamodb, wiring.tables.config);
+  return {
+    catalog: cachedActiveCatalog(config, 30_000, wiring.clock),
+    tenants: config,
+    usage: new DynamoDbUsageReader(wiring.dynamodb, wiring.tables.usage),
+    alerts: new DynamoDbAlertStore(wiring.dynamodb, wiring.tables.alerts),
+    publisher: wiring.publisher,
+    clock: wiring.clock,
+    detector: wiring.detector,
+    minSpendPerHour: wiring.minSpendPerHour,
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Alerting on the local runtime: the same detector run as on AWS, on a timer (EventBridge
+ * Scheduler there), over DynamoDB Local. Alerts are printed and appended to
+ * `<dataDir>/alerts.jsonl`; with `TOLLGATE_SLACK_WEBHOOK_URL` set they are also posted to Slack
+ * (the same Block Kit and retries as the notifier Lambda).
+ */
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_DETECTOR_OPTIONS } from '../../shared/alerts/detection/detector-options.js';
+import { type DetectionSummary, runDetection } from '../../shared/alerts/run-detection.js';
+import { slackMessageForAlert } from '../../shared/alerts/slack-message.js';
+import type { TableId } from '../../shared/tables/table-definitions.js';
+import { ConsoleAlertPublisher } from '../adapters/local/console-alert-publisher.js';
+import { SlackWebhookPoster } from '../adapters/slack/slack-webhook-poster.js';
+import { alertingDeps } from '../composition/alerting-deps.js';
+
+export interface LocalAlertingOptions {
+  readonly dynamodb: DynamoDBClient;
+  readonly tables: Readonly<Record<TableId, string>>;
+  readonly dataDir: string;
+  /** 0: no timer (runs only on demand). */
+  readonly intervalSeconds: number;
+  readonly slackWebhookUrl?: string;
+  readonly apiUrl?: () => string | undefined;
+  readonly print: (line: string) => void;
+  readonly clock?: () => number;
+}
+
+export function startLocalAlerting(options: LocalAlertingOptions) {
+  const { print } = options;
+  const webhook = options.slackWebhookUrl;
+  const poster =
+    webhook === undefined ? undefined : new SlackWebhookPoster({ webhookUrl: async () => webhook });
+  const deps = alertingDeps({
+    dynamodb: options.dynamodb,
+    tables: options.tables,
+    publisher: new ConsoleAlertPublisher(
+      join(options.dataDir, 'alerts.jsonl'),
+      print,
+      poster === undefined
+        ? undefined
+        : async (message) => {
+            const apiBaseUrl = options.apiUrl?.();
+            await poster.post(slackMessageForAlert(message, apiBaseUrl === undefined ? {} : { apiBaseUrl }));
+          },
+    ),
+    clock: options.clock ?? Date.now,
+    detector: DEFAULT_DETECTOR_OPTIONS,
+    minSpendPerHour: 1,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const run = (): Promise<DetectionSummary> => {
+    const next = running.then(() => runDetection(deps));
+    running = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    alerts: deps.alerts,
+    run,
+    start(): void {
+      if (options.intervalSeconds <= 0) return;
+      const tick = (): void => {
+        run().catch((error: unknown) => print(`alerts: detector run failed: ${(error as Error).message}`));
+      };
+      timer = setInterval(tick, options.intervalSeconds * 1000);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      if (timer !== undefined) clearInterval(timer);
+      await running;
+    },
+  };
+}
