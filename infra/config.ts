@@ -20,6 +20,10 @@ export interface TollgateConfig {
   readonly invoiceSchedule: string;
   /** Hours after a period ends during which late usage still lands on its invoice (0–720). */
   readonly graceHours: number;
+  /** Subscribed by email to the alerts topic (usage and spend anomalies, thresholds, pipeline health). */
+  readonly alertEmail?: string;
+  /** EventBridge Scheduler expression (`rate(…)` or `cron(…)`, UTC) of the alert detector run. */
+  readonly detectorSchedule: string;
 }
 
 export const CONTEXT_KEYS = {
@@ -31,6 +35,8 @@ export const CONTEXT_KEYS = {
   removalPolicy: 'tollgate:removalPolicy',
   invoiceSchedule: 'tollgate:invoiceSchedule',
   graceHours: 'tollgate:graceHours',
+  alertEmail: 'tollgate:alertEmail',
+  detectorSchedule: 'tollgate:detectorSchedule',
 } as const;
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(CONTEXT_KEYS));
@@ -39,6 +45,8 @@ const MAX_SHARD_COUNT = 10_000;
 /** Daily at 00:15 UTC: the planner drafts the running periods and finalizes those past grace. */
 export const DEFAULT_INVOICE_SCHEDULE = 'cron(15 0 * * ? *)';
 export const DEFAULT_GRACE_HOURS = 12;
+/** Every 5 minutes: a 5x spike is flagged well within the hour it starts. */
+export const DEFAULT_DETECTOR_SCHEDULE = 'rate(5 minutes)';
 /** 30 days: late usage beyond that belongs on a credit note, not a held-open invoice. */
 const MAX_GRACE_HOURS = 720;
 
@@ -60,6 +68,7 @@ export function readTollgateConfig(node: Node): TollgateConfig {
   const streamMode = readChoice(node, CONTEXT_KEYS.streamMode, ['ON_DEMAND', 'PROVISIONED'], 'ON_DEMAND');
   const shardCount = readShardCount(node, streamMode);
   const alarmEmail = readEmail(node, CONTEXT_KEYS.alarmEmail);
+  const alertEmail = readEmail(node, CONTEXT_KEYS.alertEmail);
   return {
     stackName: readStackName(node, CONTEXT_KEYS.stackName),
     streamMode,
@@ -67,8 +76,10 @@ export function readTollgateConfig(node: Node): TollgateConfig {
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     envelopeDedup: readChoice(node, CONTEXT_KEYS.envelopeDedup, ['on', 'off'], 'on'),
     removalPolicy: readChoice(node, CONTEXT_KEYS.removalPolicy, ['retain', 'destroy'], 'retain'),
-    invoiceSchedule: readScheduleExpression(node, CONTEXT_KEYS.invoiceSchedule),
+    invoiceSchedule: readScheduleExpression(node, CONTEXT_KEYS.invoiceSchedule, DEFAULT_INVOICE_SCHEDULE),
     graceHours: readInteger(node, CONTEXT_KEYS.graceHours, 0, MAX_GRACE_HOURS) ?? DEFAULT_GRACE_HOURS,
+    ...(alertEmail === undefined ? {} : { alertEmail }),
+    detectorSchedule: readScheduleExpression(node, CONTEXT_KEYS.detectorSchedule, DEFAULT_DETECTOR_SCHEDULE),
   };
 }
 
@@ -143,12 +154,12 @@ function toInteger(key: string, raw: unknown, min: number, max: number): number 
 /** EventBridge Scheduler recurring expressions; AWS validates the fields inside at deploy. */
 const SCHEDULE_EXPRESSION = /^(cron|rate)\(.+\)$/;
 
-function readScheduleExpression(node: Node, key: string): string {
-  const value = readString(node, key) ?? DEFAULT_INVOICE_SCHEDULE;
+function readScheduleExpression(node: Node, key: string, fallback: string): string {
+  const value = readString(node, key) ?? fallback;
   if (!SCHEDULE_EXPRESSION.test(value)) {
     throw new InvalidContextError(
       key,
-      `"${value}" is not a schedule expression: expected cron(…) or rate(…), e.g. "${DEFAULT_INVOICE_SCHEDULE}" (UTC)`,
+      `"${value}" is not a schedule expression: expected cron(…) or rate(…), e.g. "${fallback}" (UTC)`,
     );
   }
   return value;

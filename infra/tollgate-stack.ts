@@ -5,11 +5,13 @@ import type { Construct } from 'constructs';
 import { TABLE_IDS } from '../shared/tables/table-definitions.js';
 import type { TollgateConfig } from './config.js';
 import { AlertTopics } from './constructs/alert-topics.js';
+import { Alerting } from './constructs/alerting.js';
 import { BillingTables } from './constructs/billing-tables.js';
 import { HttpIngest } from './constructs/http-ingest.js';
 import { CONSUMER_SERVICE_NAME, IngestPipeline, METRICS_NAMESPACE } from './constructs/ingest-pipeline.js';
 import { Invoicing } from './constructs/invoicing.js';
-import { OperationalAlarms } from './constructs/operational-alarms.js';
+import { notifyOnStateChange, OperationalAlarms } from './constructs/operational-alarms.js';
+import { PipelineDashboard } from './constructs/pipeline-dashboard.js';
 import { QuarantineBlobStore } from './constructs/quarantine-blob-store.js';
 import { TollgateApi } from './constructs/tollgate-api.js';
 
@@ -20,8 +22,9 @@ export interface TollgateStackProps extends StackProps {
 /**
  * Everything Tollgate runs in the customer's account: Kinesis -> consumer Lambda -> DynamoDB,
  * the HTTP API (and HTTP ingest onto the stream), the quarantine blob store, threshold and alarm topics,
- * and invoicing (scheduled planner, job queue, worker, documents, invoices topic), all under one
- * customer-managed key.
+ * invoicing (scheduled planner, job queue, worker, documents, invoices topic), and alerting
+ * (scheduled detector, alerts topic, Slack notifier, pipeline alarms and dashboard), all under
+ * one customer-managed key.
  */
 export class TollgateStack extends Stack {
   readonly key: kms.Key;
@@ -32,7 +35,9 @@ export class TollgateStack extends Stack {
   readonly invoicing: Invoicing;
   readonly api: TollgateApi;
   readonly httpIngest: HttpIngest;
+  readonly alerting: Alerting;
   readonly alarms: OperationalAlarms;
+  readonly dashboard: PipelineDashboard;
 
   constructor(scope: Construct, id: string, props: TollgateStackProps) {
     super(scope, id, props);
@@ -110,14 +115,48 @@ export class TollgateStack extends Stack {
       removalPolicy,
     });
 
+    this.alerting = new Alerting(this, 'Alerting', {
+      key: this.key,
+      tables: this.tables,
+      thresholdsTopic: this.topics.thresholds,
+      ...(config.alertEmail === undefined ? {} : { alertEmail: config.alertEmail }),
+      scheduleExpression: config.detectorSchedule,
+      apiUrl: this.api.url,
+      alarmsTopic: this.topics.alarms,
+      alarmNamePrefix,
+      removalPolicy,
+    });
+
+    // Pipeline health reaches the people who get the alerts, as well as the operators.
     this.alarms = new OperationalAlarms(this, 'Alarms', {
       alarmNamePrefix,
-      topic: this.topics.alarms,
+      topics: [this.topics.alarms, this.alerting.topic],
       consumer: this.ingest.consumer.function,
       deadLetterQueue: this.ingest.deadLetterQueue,
       httpApi: this.api.httpApi,
       metricsNamespace: METRICS_NAMESPACE,
       consumerServiceName: CONSUMER_SERVICE_NAME,
+    });
+    // Invoicing's alarms already notify the alarms topic.
+    notifyOnStateChange(this.invoicing.alarms, [this.alerting.topic]);
+
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', {
+      dashboardName: `${this.stackName}-pipeline`,
+      stream: this.ingest.stream,
+      consumer: this.ingest.consumer.function,
+      metricsNamespace: METRICS_NAMESPACE,
+      consumerServiceName: CONSUMER_SERVICE_NAME,
+      deadLetterQueues: {
+        Consumer: this.ingest.deadLetterQueue,
+        'Invoice jobs': this.invoicing.jobsDeadLetterQueue,
+        'Invoice schedule': this.invoicing.scheduleDeadLetterQueue,
+        'Alert notifier': this.alerting.notifierDeadLetterQueue,
+        'Detector schedule': this.alerting.scheduleDeadLetterQueue,
+      },
+      httpApi: this.api.httpApi,
+      invoiceWorker: this.invoicing.worker.function,
+      detector: this.alerting.detector.function,
+      alarms: [...this.alarms.alarms, ...this.invoicing.alarms, ...this.alerting.alarms],
     });
 
     this.addOutputs();
@@ -202,6 +241,38 @@ export class TollgateStack extends Stack {
       invoicing.worker.function.functionName,
       'Invoice worker Lambda (jobs queue)',
     );
+    const { alerting } = this;
+    output(
+      'AlertsTopicArn',
+      alerting.topic.topicArn,
+      'SNS topic for usage and spend anomalies, threshold alerts and pipeline health',
+    );
+    output(
+      'SlackWebhookSecretArn',
+      alerting.slackWebhookSecret.secretArn,
+      'Secrets Manager secret: put the Slack incoming-webhook URL for alerts here',
+    );
+    output(
+      'DetectorFunctionName',
+      alerting.detector.function.functionName,
+      'Alert detector Lambda (scheduled)',
+    );
+    output(
+      'NotifierFunctionName',
+      alerting.notifier.function.functionName,
+      'Slack notifier Lambda (alerts and thresholds topics)',
+    );
+    output(
+      'NotifierDlqUrl',
+      alerting.notifierDeadLetterQueue.queueUrl,
+      'SQS queue of alert and threshold messages that did not reach Slack',
+    );
+    output(
+      'DetectorScheduleDlqUrl',
+      alerting.scheduleDeadLetterQueue.queueUrl,
+      'SQS queue of detector runs EventBridge Scheduler could not deliver',
+    );
+    output('DashboardName', this.dashboard.dashboard.dashboardName, 'CloudWatch dashboard of the pipeline');
     output('KeyArn', this.key.keyArn, 'Customer-managed KMS key encrypting the stack data');
   }
 }

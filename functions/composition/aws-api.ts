@@ -10,6 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { S3BlobStore } from '../adapters/blob/s3-blob-store.js';
+import { DynamoDbAlertStore } from '../adapters/dynamodb/dynamodb-alert-store.js';
 import { DynamoDbConfigStore } from '../adapters/dynamodb/dynamodb-config-store.js';
 import { DynamoDbIngestKeyStore } from '../adapters/dynamodb/dynamodb-ingest-key-store.js';
 import { DynamoDbQuarantineReader } from '../adapters/dynamodb/dynamodb-quarantine-reader.js';
@@ -24,6 +25,7 @@ const schema = z.object({
   TOLLGATE_USAGE_TABLE: z.string().min(3),
   TOLLGATE_CONFIG_TABLE: z.string().min(3),
   TOLLGATE_QUARANTINE_TABLE: z.string().min(3),
+  TOLLGATE_ALERTS_TABLE: z.string().min(3).optional(),
   TOLLGATE_QUARANTINE_BUCKET: z.string().min(3),
   TOLLGATE_STREAM_NAME: z.string().min(1),
   TOLLGATE_ADMIN_TOKEN_SECRET_ARN: z.string().startsWith('arn:'),
@@ -105,6 +107,9 @@ export function awsApiDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     },
     adminToken: secretOnce(() => fetchSecretString(secrets, config.TOLLGATE_ADMIN_TOKEN_SECRET_ARN)),
     billing: awsApiBillingDeps(env),
+    ...(config.TOLLGATE_ALERTS_TABLE === undefined
+      ? {}
+      : { alerts: new DynamoDbAlertStore(dynamodb, config.TOLLGATE_ALERTS_TABLE) }),
     clock: Date.now,
     logger: powertoolsApiLogger(new Logger({ serviceName: 'tollgate-api' })),
   };

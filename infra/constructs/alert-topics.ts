@@ -5,6 +5,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 
+const CLOUDWATCH = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+
 export interface AlertTopicsProps {
   readonly key: kms.Key;
   /** Prefix shared by every alarm name this stack creates; CloudWatch may publish only for those. */
@@ -39,30 +41,16 @@ export class AlertTopics extends Construct {
 
     // CloudWatch publishes alarm notifications as its service principal: it needs the topic
     // policy and the key policy, else alarms fire and nobody hears. Both limited to this
-    // account's alarms with the stack's prefix (confused deputy).
-    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
-    const fromOwnAlarms = {
-      StringEquals: { 'aws:SourceAccount': stack.account },
-      ArnLike: {
-        'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${props.alarmNamePrefix}*`,
-      },
-    };
-    this.alarms.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsPublish',
-        principals: [cloudWatch],
-        actions: ['sns:Publish'],
-        resources: [this.alarms.topicArn],
-        conditions: fromOwnAlarms,
-      }),
-    );
+    // account's alarms with the stack's prefix (confused deputy). The key statement also
+    // covers every other topic under the stack key that admits the alarms (the alerts topic).
+    admitCloudWatchAlarms(this.alarms, props.alarmNamePrefix);
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchAlarmsToEncryptedTopic',
-        principals: [cloudWatch],
+        principals: [CLOUDWATCH],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: fromOwnAlarms,
+        conditions: fromOwnAlarms(stack, props.alarmNamePrefix),
       }),
     );
 
@@ -70,4 +58,30 @@ export class AlertTopics extends Construct {
       this.alarms.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
   }
+}
+
+/** This account's alarms whose names start with the stack's prefix. */
+function fromOwnAlarms(stack: Stack, alarmNamePrefix: string) {
+  return {
+    StringEquals: { 'aws:SourceAccount': stack.account },
+    ArnLike: {
+      'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${alarmNamePrefix}*`,
+    },
+  };
+}
+
+/**
+ * Lets CloudWatch publish this stack's alarms (names starting with `alarmNamePrefix`) to an
+ * encrypted topic; the key side is the `CloudWatchAlarmsToEncryptedTopic` statement above.
+ */
+export function admitCloudWatchAlarms(topic: sns.ITopic, alarmNamePrefix: string): void {
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CloudWatchAlarmsPublish',
+      principals: [CLOUDWATCH],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: fromOwnAlarms(Stack.of(topic), alarmNamePrefix),
+    }),
+  );
 }

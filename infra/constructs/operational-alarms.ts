@@ -8,9 +8,10 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface OperationalAlarmsProps {
-  /** Every alarm name starts with this; the alarms topic admits CloudWatch only for it. */
+  /** Every alarm name starts with this; the topics admit CloudWatch only for it. */
   readonly alarmNamePrefix: string;
-  readonly topic: sns.ITopic;
+  /** Notified when an alarm fires and when it recovers: the alarms topic and the alerts topic. */
+  readonly topics: readonly sns.ITopic[];
   readonly consumer: lambda.IFunction;
   readonly deadLetterQueue: sqs.IQueue;
   readonly httpApi: apigwv2.HttpApi;
@@ -25,8 +26,9 @@ export const ITERATOR_AGE_THRESHOLD = Duration.seconds(60);
 export const QUARANTINE_THRESHOLD = 100;
 
 /**
- * The alarms an operator of the pipeline needs, all notifying the alarms topic (and again when
- * they recover). A period with no data is healthy: an idle stream emits no iterator age.
+ * The alarms an operator of the pipeline needs, all notifying the alarms topic and the alerts
+ * topic (and again when they recover). A period with no data is healthy: an idle stream emits
+ * no iterator age.
  */
 export class OperationalAlarms extends Construct {
   readonly alarms: readonly cloudwatch.Alarm[];
@@ -102,11 +104,21 @@ export class OperationalAlarms extends Construct {
         }),
     ];
 
-    const notify = new actions.SnsAction(props.topic);
+    notifyOnStateChange(alarms, props.topics);
+    this.alarms = alarms;
+  }
+}
+
+/** Each alarm notifies each topic when it fires and again when it recovers. */
+export function notifyOnStateChange(
+  alarms: readonly cloudwatch.Alarm[],
+  topics: readonly sns.ITopic[],
+): void {
+  for (const topic of topics) {
+    const notify = new actions.SnsAction(topic);
     for (const alarm of alarms) {
       alarm.addAlarmAction(notify);
       alarm.addOkAction(notify);
     }
-    this.alarms = alarms;
   }
 }

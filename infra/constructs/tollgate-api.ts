@@ -99,6 +99,20 @@ export class TollgateApi extends Construct {
         resources: [props.quarantineBucket.arnForObjects(QUARANTINE_BLOB_PATTERN)],
       }),
     );
+    // Alert routes: list and read alerts, acknowledge one (a conditional PutItem of its item).
+    const alerts = tables.byId.alerts;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+        resources: [alerts.tableArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${alerts.tableArn}/index/by-tenant`, `${alerts.tableArn}/index/by-state`],
+      }),
+    );
     // Invoice routes: read and list invoices, void them and grant credits (transactions are
     // authorized per item action), download documents, queue a tenant period again.
     const invoices = tables.byId.invoices;

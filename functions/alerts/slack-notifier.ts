@@ -1,0 +1,81 @@
+/**
+ * The Slack notifier: subscribed to the alerts and thresholds topics through SNS (an asynchronous
+ * invoke), it renders each message as Block Kit and posts it. A post that still fails after the
+ * poster's retries fails the invocation, so Lambda retries it (twice) and then sends the event
+ * to the function's on-failure destination (the DLQ). A message that is not an alert nor a
+ * crossing is logged with its reason and skipped: retrying it could never succeed. While Slack
+ * is not configured (the webhook secret is empty or `none`), messages are dropped with a log line.
+ */
+import type { SNSEvent } from 'aws-lambda';
+import { InvalidNotificationError, parseNotification } from '../../shared/alerts/notification.js';
+import {
+  type SlackPayload,
+  slackMessageForAlert,
+  slackMessageForThreshold,
+} from '../../shared/alerts/slack-message.js';
+
+/** Where the payloads go (`SlackWebhookPoster`). */
+export interface SlackPoster {
+  configured(): Promise<boolean>;
+  post(payload: SlackPayload): Promise<void>;
+}
+
+export interface NotifierLogger {
+  info(message: string, details: Record<string, unknown>): void;
+  warn(message: string, details: Record<string, unknown>): void;
+  error(message: string, details: Record<string, unknown>): void;
+}
+
+export interface SlackNotifierDeps {
+  readonly poster: SlackPoster;
+  /** The API's base URL, for clickable links. */
+  readonly apiBaseUrl?: string;
+  readonly logger: NotifierLogger;
+}
+
+export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) => Promise<void> {
+  const { poster, logger } = deps;
+  const options = deps.apiBaseUrl === undefined ? {} : { apiBaseUrl: deps.apiBaseUrl };
+  return async (event) => {
+    if (!(await poster.configured())) {
+      logger.info('Slack is not configured: notifications dropped', {
+        messageIds: event.Records.map((record) => record.Sns.MessageId),
+      });
+      return;
+    }
+    const failures: unknown[] = [];
+    // SNS invokes with one record; several are posted in turn and a failure fails them all.
+    for (const record of event.Records) {
+      const where = { messageId: record.Sns.MessageId, topicArn: record.Sns.TopicArn };
+      let payload: SlackPayload;
+      let about: Record<string, unknown>;
+      try {
+        const notification = parseNotification(record.Sns.Message);
+        if (notification.kind === 'alert') {
+          payload = slackMessageForAlert(notification.message, options);
+          about = { alertId: notification.message.alertId, type: notification.message.type };
+        } else {
+          payload = slackMessageForThreshold(notification.crossing, options);
+          about = { crossingId: notification.crossing.id };
+        }
+      } catch (error) {
+        if (!(error instanceof InvalidNotificationError)) throw error;
+        logger.warn('notification skipped: not an alert nor a threshold crossing', {
+          ...where,
+          reason: error.code,
+          field: error.field,
+          problem: error.message,
+        });
+        continue;
+      }
+      try {
+        await poster.post(payload);
+        logger.info('notification posted to Slack', { ...where, ...about });
+      } catch (error) {
+        logger.error('notification not delivered to Slack', { ...where, ...about, error });
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+  };
+}

@@ -1,0 +1,534 @@
+/**
+ * The Slack notifier against a real HTTP server standing in for Slack's incoming webhook
+ * (node:http on 127.0.0.1, a random port), with the real poster. `sleep` is injected and
+ * records the waits, so retries cost no time.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SNSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  SlackDeliveryError,
+  SlackWebhookPoster,
+  type SlackWebhookPosterOptions,
+} from '../../../functions/adapters/slack/slack-webhook-poster.js';
+import { thresholdMessage } from '../../../functions/adapters/sns/sns-threshold-publisher.js';
+import { createSlackNotifier, type NotifierLogger } from '../../../functions/alerts/slack-notifier.js';
+import { awsSlackNotifierDeps } from '../../../functions/composition/aws-alerts.js';
+import type { Alert, AlertMessage } from '../../../shared/alerts/alert.js';
+import { alertMessageOf } from '../../../shared/alerts/alert-message.js';
+import { alertIdOf } from '../../../shared/alerts/incident.js';
+import { InvalidNotificationError, parseNotification } from '../../../shared/alerts/notification.js';
+import { slackMessageForAlert } from '../../../shared/alerts/slack-message.js';
+import type { ThresholdCrossing } from '../../../shared/metering/ports.js';
+
+const SECRET_PATH = '/services/T0000/B0000/s3cr3tW3bh00kT0k3n';
+const API = 'https://api.example.com/prod';
+
+// --- factories ------------------------------------------------------------------------------
+
+function alertMessage(overrides: Partial<AlertMessage> = {}): AlertMessage {
+  return {
+    version: 1,
+    type: 'alert.opened',
+    alertId: 'al_0123456789abcdefghjkmnpqrs',
+    kind: 'usage_spike',
+    severity: 'critical',
+    state: 'open',
+    tenant: 'acme',
+    meter: 'input_tokens',
+    dimensions: { model: 'gpt-4o' },
+    unit: 'tokens',
+    observed: '52000',
+    expected: '10000',
+    ratio: 5.2,
+    window: { start: '2026-11-29T14:00:00.000Z', end: '2026-11-29T15:00:00.000Z' },
+    startedAt: '2026-11-29T14:00:00.000Z',
+    updatedAt: '2026-11-29T15:02:00.000Z',
+    title: 'acme: input_tokens at 5.2× normal',
+    summary: 'acme used 52,000 input tokens in the hour, against about 10,000 normally.',
+    action: 'Check for a runaway agent in acme.',
+    recent: [...Array.from({ length: 23 }, () => 10_000), 52_000],
+    links: {
+      alert: '/v1/alerts/al_0123456789abcdefghjkmnpqrs',
+      usage: '/v1/tenants/acme/usage?meter=input_tokens&windowSize=HOUR',
+    },
+    ...overrides,
+  };
+}
+
+function crossing(overrides: Partial<ThresholdCrossing> = {}): ThresholdCrossing {
+  return {
+    id: 'globex/monthly-input-tokens/2026-11-01T00:00:00.000Z/_/100',
+    tenant: 'globex',
+    entitlement: 'monthly-input-tokens',
+    meter: 'input_tokens',
+    mode: 'hard',
+    percent: 100,
+    limit: '20000',
+    used: '20000',
+    overage: '0',
+    rejected: '9700',
+    periodStart: '2026-11-01T00:00:00.000Z',
+    periodEnd: '2026-12-01T00:00:00.000Z',
+    blocked: true,
+    ...overrides,
+  };
+}
+
+/** An SNS → Lambda event of one record per message body. */
+function snsEvent(...messages: string[]): SNSEvent {
+  return {
+    Records: messages.map((message, i) => ({
+      EventSource: 'aws:sns',
+      EventVersion: '1.0',
+      EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:tollgate-alerts:sub',
+      Sns: {
+        Type: 'Notification',
+        MessageId: `msg-${i + 1}`,
+        TopicArn: 'arn:aws:sns:us-east-1:123456789012:tollgate-alerts',
+        Subject: '',
+        Message: message,
+        Timestamp: '2026-11-29T15:02:01.000Z',
+        SignatureVersion: '1',
+        Signature: 'sig',
+        SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/cert.pem',
+        UnsubscribeUrl: 'https://sns.us-east-1.amazonaws.com/unsubscribe',
+        MessageAttributes: {},
+      },
+    })),
+  };
+}
+
+// --- a stand-in for Slack -------------------------------------------------------------------
+
+type Reply = { status: number; body?: string; headers?: Record<string, string> } | 'hang';
+
+interface Received {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+interface FakeSlack {
+  readonly url: string;
+  readonly received: Received[];
+  /** Answers in order; 200 `ok` once they run out. */
+  readonly replies: Reply[];
+  close(): Promise<void>;
+}
+
+async function startFakeSlack(): Promise<FakeSlack> {
+  const received: Received[] = [];
+  const replies: Reply[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({
+        method: request.method ?? '',
+        path: request.url ?? '',
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      const reply = replies.shift() ?? { status: 200, body: 'ok' };
+      if (reply === 'hang') return;
+      response.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
+      response.end(reply.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${SECRET_PATH}`,
+    received,
+    replies,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface LogEntry {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly details: Record<string, unknown>;
+}
+
+function recordingLogger(): NotifierLogger & { entries: LogEntry[] } {
+  const entries: LogEntry[] = [];
+  return {
+    entries,
+    info: (message, details) => entries.push({ level: 'info', message, details }),
+    warn: (message, details) => entries.push({ level: 'warn', message, details }),
+    error: (message, details) => entries.push({ level: 'error', message, details }),
+  };
+}
+
+let slack: FakeSlack;
+let sleeps: number[];
+let logger: ReturnType<typeof recordingLogger>;
+
+beforeEach(async () => {
+  slack = await startFakeSlack();
+  sleeps = [];
+  logger = recordingLogger();
+});
+
+afterEach(async () => {
+  await slack.close();
+});
+
+function notifier(poster: Partial<SlackWebhookPosterOptions> = {}) {
+  return createSlackNotifier({
+    poster: new SlackWebhookPoster({
+      webhookUrl: async () => slack.url,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      ...poster,
+    }),
+    apiBaseUrl: API,
+    logger,
+  });
+}
+
+/** Everything a person could see of a failure: the error, its causes, and the log lines. */
+function everythingVisible(error: unknown): string {
+  return `${inspect(error, { depth: 10 })}\n${String(error)}\n${inspect(logger.entries, { depth: 10 })}`;
+}
+
+// --- the notifier ---------------------------------------------------------------------------
+
+describe('the Slack notifier', () => {
+  it('posts an alert to the webhook as Block Kit JSON', async () => {
+    const message = alertMessage();
+    await notifier()(snsEvent(JSON.stringify(message)));
+
+    expect(slack.received).toHaveLength(1);
+    const [request] = slack.received;
+    expect(request?.method).toBe('POST');
+    expect(request?.path).toBe(SECRET_PATH);
+    expect(request?.headers['content-type']).toMatch(/^application\/json/);
+    const body = JSON.parse(request?.body ?? '');
+    expect(body).toEqual(JSON.parse(JSON.stringify(slackMessageForAlert(message, { apiBaseUrl: API }))));
+    expect(body.text).toBe('🔴 CRITICAL: acme: input_tokens at 5.2× normal (5.2× normal)');
+    expect(body.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: '🔴 acme: input_tokens at 5.2× normal' },
+    });
+    expect(JSON.stringify(body.blocks)).toContain('*Observed*\\n52,000 tokens (5.2× normal)');
+    expect(logger.entries).toContainEqual({
+      level: 'info',
+      message: 'notification posted to Slack',
+      details: expect.objectContaining({ messageId: 'msg-1', alertId: message.alertId }),
+    });
+  });
+
+  it('posts a threshold crossing from the thresholds topic, BLOCKED at a hard cap', async () => {
+    await notifier()(snsEvent(thresholdMessage(crossing())));
+
+    expect(slack.received).toHaveLength(1);
+    const body = JSON.parse(slack.received[0]?.body ?? '');
+    expect(body.blocks[0].text.text).toBe('⛔ BLOCKED: globex reached 100% of monthly-input-tokens');
+  });
+
+  it('retries a 500 and delivers once', async () => {
+    slack.replies.push({ status: 500, body: 'internal_error' });
+    await notifier({ random: () => 0.5 })(snsEvent(JSON.stringify(alertMessage())));
+
+    expect(slack.received).toHaveLength(2);
+    expect(slack.received[1]?.body).toBe(slack.received[0]?.body);
+    // First backoff: a 500 ms ceiling, half of it fixed and half jittered (0.5 → 375 ms).
+    expect(sleeps).toEqual([375]);
+    expect(logger.entries.filter((e) => e.message === 'notification posted to Slack')).toHaveLength(1);
+  });
+
+  it('waits as long as a 429 asks (Retry-After in seconds), then delivers', async () => {
+    slack.replies.push({ status: 429, body: 'rate_limited', headers: { 'retry-after': '1' } });
+    await notifier()(snsEvent(JSON.stringify(alertMessage())));
+
+    expect(slack.received).toHaveLength(2);
+    expect(sleeps).toEqual([1000]);
+  });
+
+  it('caps a long Retry-After', async () => {
+    slack.replies.push({ status: 429, headers: { 'retry-after': '3600' } });
+    await notifier({ maxDelayMs: 10_000 })(snsEvent(JSON.stringify(alertMessage())));
+
+    expect(sleeps).toEqual([10_000]);
+  });
+
+  it('does not retry a 400, and fails the invocation without revealing the webhook URL', async () => {
+    slack.replies.push({ status: 400, body: 'invalid_payload' });
+    const error = await notifier()(snsEvent(JSON.stringify(alertMessage()))).catch((e: unknown) => e);
+
+    expect(slack.received).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(error).toBeInstanceOf(SlackDeliveryError);
+    expect(error).toMatchObject({ code: 'slack_rejected', status: 400 });
+    expect((error as Error).message).toBe('Slack rejected the message: HTTP 400 invalid_payload');
+    expect(everythingVisible(error)).not.toContain(SECRET_PATH);
+    expect(logger.entries).toContainEqual({
+      level: 'error',
+      message: 'notification not delivered to Slack',
+      details: expect.objectContaining({ messageId: 'msg-1', error }),
+    });
+  });
+
+  it('fails the invocation once every attempt got a 5xx, so Lambda retries and dead-letters it', async () => {
+    slack.replies.push(...Array.from({ length: 4 }, () => ({ status: 503, body: 'unavailable' })));
+    const error = await notifier({ random: () => 0 })(snsEvent(JSON.stringify(alertMessage()))).catch(
+      (e: unknown) => e,
+    );
+
+    expect(slack.received).toHaveLength(4);
+    // Exponential: ceilings 500, 1000, 2000 ms; with no jitter, half of each.
+    expect(sleeps).toEqual([250, 500, 1000]);
+    expect(error).toMatchObject({ code: 'slack_unavailable', status: 503 });
+    expect((error as Error).message).toContain('after 4 attempts: HTTP 503 unavailable');
+  });
+
+  it('retries an attempt that timed out', async () => {
+    slack.replies.push('hang');
+    await notifier({ timeoutMs: 100 })(snsEvent(JSON.stringify(alertMessage())));
+
+    expect(slack.received).toHaveLength(2);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('retries network errors, then fails without the URL in the error or its causes', async () => {
+    await slack.close();
+    const error = await notifier({ maxAttempts: 2 })(snsEvent(JSON.stringify(alertMessage()))).catch(
+      (e: unknown) => e,
+    );
+    slack = await startFakeSlack(); // for afterEach
+
+    expect(sleeps).toHaveLength(1);
+    expect(error).toMatchObject({ code: 'slack_unavailable' });
+    expect((error as Error).message).toMatch(/after 2 attempts: network error/);
+    expect((error as Error).cause).toBeInstanceOf(Error);
+    expect(everythingVisible(error)).not.toContain(SECRET_PATH);
+  });
+
+  it('redacts the URL from errors fetch raises before keeping them as the cause', async () => {
+    const error = await notifier({
+      maxAttempts: 1,
+      fetch: async (url) => {
+        throw new TypeError(`request to ${url} failed`, {
+          cause: new Error(`socket hang up on ${SECRET_PATH}`),
+        });
+      },
+    })(snsEvent(JSON.stringify(alertMessage()))).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ code: 'slack_unavailable' });
+    expect(inspect(error, { depth: 10 })).toContain('request to [slack webhook url] failed');
+    expect(everythingVisible(error)).not.toContain(SECRET_PATH);
+  });
+
+  it('fails without retrying when the secret holds something that is not a URL, and never echoes it', async () => {
+    const error = await notifier({ webhookUrl: async () => `hooks.slack.com${SECRET_PATH}` })(
+      snsEvent(JSON.stringify(alertMessage())),
+    ).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ code: 'slack_not_configured' });
+    expect(sleeps).toEqual([]);
+    expect(everythingVisible(error)).not.toContain(SECRET_PATH);
+  });
+
+  it('skips a message that is not an alert nor a crossing, with the reason, and posts nothing', async () => {
+    await notifier()(
+      snsEvent(
+        'not json',
+        JSON.stringify({ ...alertMessage(), observed: 'lots' }),
+        JSON.stringify({ type: 'x' }),
+      ),
+    );
+
+    expect(slack.received).toHaveLength(0);
+    const skipped = logger.entries.filter((e) => e.level === 'warn');
+    expect(skipped.map((e) => [e.details.messageId, e.details.reason, e.details.field])).toEqual([
+      ['msg-1', 'invalid_notification', ''],
+      ['msg-2', 'invalid_notification', 'observed'],
+      ['msg-3', 'invalid_notification', 'type'],
+    ]);
+  });
+
+  it('posts the good messages of an event and skips the bad ones', async () => {
+    await notifier()(snsEvent('{}', JSON.stringify(alertMessage())));
+
+    expect(slack.received).toHaveLength(1);
+  });
+
+  it.each(['none', '', ' NONE '])(
+    'drops messages without error while Slack is not configured (%j)',
+    async (value) => {
+      await notifier({ webhookUrl: async () => value })(snsEvent(JSON.stringify(alertMessage())));
+
+      expect(slack.received).toHaveLength(0);
+      expect(logger.entries).toEqual([
+        {
+          level: 'info',
+          message: 'Slack is not configured: notifications dropped',
+          details: { messageIds: ['msg-1'] },
+        },
+      ]);
+    },
+  );
+});
+
+// --- the messages it reads ------------------------------------------------------------------
+
+describe('parseNotification', () => {
+  it('reads an alert message', () => {
+    const message = alertMessage();
+    expect(parseNotification(JSON.stringify(message))).toEqual({ kind: 'alert', message });
+  });
+
+  it('reads a crossing exactly as the thresholds topic publishes it', () => {
+    const scoped = crossing({ scope: { workspace: 'support' }, blocked: false, mode: 'soft' });
+    expect(parseNotification(thresholdMessage(scoped))).toEqual({ kind: 'threshold', crossing: scoped });
+  });
+
+  it('reads what the detector publishes (alertMessageOf)', () => {
+    const startedAt = '2026-11-29T14:00:00.000Z';
+    const alert: Alert = {
+      id: alertIdOf('acme#input_tokens#model=gpt-4o#usage_spike', startedAt),
+      incidentKey: 'acme#input_tokens#model=gpt-4o#usage_spike',
+      kind: 'usage_spike',
+      severity: 'critical',
+      state: 'open',
+      tenant: 'acme',
+      meter: 'input_tokens',
+      dimensions: { model: 'gpt-4o' },
+      unit: 'tokens',
+      observed: '52000',
+      expected: '10000',
+      ratio: 5.2,
+      notifiedRatio: 5.2,
+      window: { start: startedAt, end: '2026-11-29T15:00:00.000Z' },
+      startedAt,
+      updatedAt: '2026-11-29T15:02:00.000Z',
+      normalHours: 0,
+      evaluatedHour: startedAt,
+      history: [],
+      version: 1,
+      recent: [1, 2, 3],
+      title: 'acme: input_tokens is 5.2× its normal level',
+      summary: 'input_tokens was 52000 tokens in the last hour.',
+      action: 'Check for a runaway agent.',
+    };
+    const message = alertMessageOf(alert, 'alert.opened');
+    expect(parseNotification(JSON.stringify(message))).toEqual({ kind: 'alert', message });
+  });
+
+  it('drops fields it does not know', () => {
+    const parsed = parseNotification(JSON.stringify({ ...alertMessage(), color: 'red' }));
+    expect(parsed.kind === 'alert' && 'color' in parsed.message).toBe(false);
+  });
+
+  it.each([
+    ['not json', '', /the message is not JSON/],
+    ['[1]', '', /must be a JSON object/],
+    [JSON.stringify({ version: 1 }), 'type', /type: is required/],
+    [JSON.stringify({ ...alertMessage(), type: 'invoice.finalized' }), 'type', /type: must be/],
+    [JSON.stringify({ ...alertMessage(), type: 'alert.exploded' }), 'type', /^notification: type: /],
+    [JSON.stringify({ ...alertMessage(), version: 2 }), 'version', /^notification: version: /],
+    [JSON.stringify({ ...alertMessage(), tenant: undefined }), 'tenant', /tenant: is required/],
+    [JSON.stringify({ ...alertMessage(), observed: '5e3' }), 'observed', /observed: must be a decimal/],
+    [
+      JSON.stringify({ ...alertMessage(), window: { start: 'today', end: '2026-11-29T15:00:00Z' } }),
+      'window.start',
+      /window\.start: must be an ISO-8601/,
+    ],
+    [JSON.stringify({ ...alertMessage(), recent: [1, 'x'] }), 'recent.1', /recent\.1: /],
+    [thresholdMessage(crossing({ percent: 0 })), 'percent', /percent: /],
+    [thresholdMessage(crossing({ mode: 'sometimes' as 'hard' })), 'mode', /mode: /],
+  ])('refuses %s, naming the field %j', (body, field, message) => {
+    const error = (() => {
+      try {
+        parseNotification(body);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(InvalidNotificationError);
+    expect(error).toMatchObject({ code: 'invalid_notification', field });
+    expect((error as Error).message).toMatch(message);
+  });
+});
+
+// --- the AWS composition --------------------------------------------------------------------
+
+describe('awsSlackNotifierDeps', () => {
+  const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:tollgate-slack-AbCdEf';
+  const ENV = { TOLLGATE_SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN, AWS_REGION: 'us-east-1' };
+  const secrets = mockClient(SecretsManagerClient);
+
+  beforeEach(() => {
+    secrets.reset();
+  });
+
+  it('names a missing or bad variable', () => {
+    expect(() => awsSlackNotifierDeps({ AWS_REGION: 'us-east-1' })).toThrow(
+      /TOLLGATE_SLACK_WEBHOOK_SECRET_ARN: is not set/,
+    );
+    expect(() => awsSlackNotifierDeps({ ...ENV, TOLLGATE_SLACK_WEBHOOK_SECRET_ARN: 'slack' })).toThrow(
+      /TOLLGATE_SLACK_WEBHOOK_SECRET_ARN/,
+    );
+    expect(() => awsSlackNotifierDeps({ ...ENV, TOLLGATE_API_URL: 'api.example.com' })).toThrow(
+      /TOLLGATE_API_URL/,
+    );
+    expect(() => awsSlackNotifierDeps({ TOLLGATE_SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN })).toThrow(
+      /AWS_REGION: is not set/,
+    );
+  });
+
+  it('reads the webhook URL from the secret once per container and posts there, with API links', async () => {
+    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: `${slack.url}\n` });
+    const deps = awsSlackNotifierDeps({ ...ENV, TOLLGATE_API_URL: API }, { logger });
+    const handler = createSlackNotifier(deps);
+
+    await handler(snsEvent(JSON.stringify(alertMessage())));
+    await handler(snsEvent(thresholdMessage(crossing())));
+
+    expect(deps.apiBaseUrl).toBe(API);
+    expect(slack.received).toHaveLength(2);
+    expect(slack.received[0]?.body).toContain(`<${API}/v1/alerts/al_0123456789abcdefghjkmnpqrs|alert>`);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  });
+
+  it.each([
+    ['none', 'none'],
+    ['an empty secret', ''],
+  ])('drops messages without error when the secret holds %s', async (_, value) => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: value });
+    const handler = createSlackNotifier(awsSlackNotifierDeps({ ...ENV, TOLLGATE_API_URL: '' }, { logger }));
+
+    await handler(snsEvent(JSON.stringify(alertMessage())));
+
+    expect(slack.received).toHaveLength(0);
+    expect(logger.entries.map((e) => e.message)).toEqual(['Slack is not configured: notifications dropped']);
+  });
+
+  it('fails the invocation when the secret cannot be read, and reads it again next time', async () => {
+    secrets
+      .on(GetSecretValueCommand)
+      .rejectsOnce(new Error('AccessDeniedException'))
+      .resolves({ SecretString: slack.url });
+    const handler = createSlackNotifier(awsSlackNotifierDeps(ENV, { logger }));
+
+    await expect(handler(snsEvent(JSON.stringify(alertMessage())))).rejects.toThrow(/AccessDenied/);
+    await handler(snsEvent(JSON.stringify(alertMessage())));
+
+    expect(slack.received).toHaveLength(1);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+});
