@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DetectorOptions } from '../../shared/alerts/detection/detector-options.js';
+import type { IncidentOptions } from '../../shared/alerts/incident.js';
 import type { AlertPublisher } from '../../shared/alerts/ports.js';
 import type { DetectionDeps } from '../../shared/alerts/run-detection.js';
 import { DynamoDbAlertStore } from '../adapters/dynamodb/dynamodb-alert-store.js';
@@ -14,6 +15,7 @@ export interface AlertingWiring {
   readonly clock: () => number;
   readonly detector: DetectorOptions;
   readonly minSpendPerHour: number;
+  readonly incidents?: IncidentOptions;
 }
 
 /** The detector's adapters over DynamoDB, shared by both composition roots. */
@@ -28,5 +30,6 @@ export function alertingDeps(wiring: AlertingWiring): DetectionDeps & { alerts: 
     clock: wiring.clock,
     detector: wiring.detector,
     minSpendPerHour: wiring.minSpendPerHour,
+    ...(wiring.incidents === undefined ? {} : { incidents: wiring.incidents }),
   };
 }

@@ -3,6 +3,7 @@ import { ulid } from 'ulid';
 import { UsageClient } from '../../shared/sdk/usage-client.js';
 import type { UsageEventInput } from '../../shared/sdk/usage-event-input.js';
 import { KinesisPutTransport } from '../adapters/kinesis/kinesis-put-transport.js';
+import { agentLoopHistory, agentLoopTraffic } from './demo-agent-loop.js';
 
 /**
  * Simulated AI services putting realistic usage on the local stream, so a newcomer sees usage
@@ -205,6 +206,18 @@ async function postEvents(options: DemoOptions, key: string, events: readonly Ev
 }
 
 const HTTP_TENANT = 'initech';
+
+/** Whether hooli's backdated week was sent on an earlier start (its usage a week ago is not zero). */
+async function hasHistory(options: DemoOptions): Promise<boolean> {
+  const from = new Date(Date.now() - 7 * 86_400_000).toISOString();
+  const to = new Date(Date.now() - 6 * 86_400_000).toISOString();
+  const response = await fetch(
+    `${options.apiUrl}/v1/tenants/hooli/usage?meter=input_tokens&from=${from}&to=${to}&windowSize=DAY`,
+    { headers: { authorization: `Bearer ${options.adminToken}` } },
+  );
+  if (!response.ok) return false;
+  return ((await response.json()) as { total: string }).total !== '0';
+}
 const INVOICED_TENANTS = ['acme', 'globex', 'umbrella'] as const;
 
 /** Each tenant's upcoming invoice total: what it would owe if the period ended now. */
@@ -239,8 +252,19 @@ export function startDemo(options: DemoOptions): () => Promise<void> {
     },
   });
   let ingestKey: Promise<string | undefined> | undefined;
+  // The alerting demo's history: a week of hooli's ordinary usage, sent once (backdated).
+  let history: Promise<void> | undefined;
   const step = async () => {
     tick += 1;
+    history ??= (async () => {
+      if (await hasHistory(options)) return; // a restart: the week is in the counters already
+      for (const event of agentLoopHistory(Date.now()))
+        await usage.record(event as unknown as UsageEventInput);
+    })();
+    await history;
+    const loop = agentLoopTraffic(tick, Date.now());
+    for (const event of loop.events) await usage.record(event as unknown as UsageEventInput);
+    if (loop.note !== undefined) options.print(loop.note);
     ingestKey ??= createIngestKey(options, HTTP_TENANT);
     for (const { tenant, events } of demoTraffic(tick)) {
       const key = tenant === HTTP_TENANT ? await ingestKey : undefined;

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_DETECTOR_OPTIONS } from '../../shared/alerts/detection/detector-options.js';
+import { DEFAULT_INCIDENT_OPTIONS } from '../../shared/alerts/incident.js';
 import { type DetectionSummary, runDetection } from '../../shared/alerts/run-detection.js';
 import { slackMessageForAlert } from '../../shared/alerts/slack-message.js';
 import type { TableId } from '../../shared/tables/table-definitions.js';
@@ -47,6 +48,9 @@ export function startLocalAlerting(options: LocalAlertingOptions) {
     clock: options.clock ?? Date.now,
     detector: DEFAULT_DETECTOR_OPTIONS,
     minSpendPerHour: 1,
+    // Locally one normal hour resolves an incident (two on AWS), so the demo's alert resolves
+    // within about an hour of its loop stopping.
+    incidents: { ...DEFAULT_INCIDENT_OPTIONS, resolveAfterHours: 1 },
   });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();

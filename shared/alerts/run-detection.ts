@@ -103,44 +103,111 @@ function textsFor(
   };
 }
 
-function findingsOf(
-  series: HourlySeries,
-  unit: string,
-  detection: Detection | undefined,
-  normal: boolean,
+/** Spend series are grouped apart from the event types. */
+const SPEND_GROUP = 'spend';
+
+interface Evaluated {
+  readonly series: HourlySeries;
+  readonly unit: string;
+  /** The meter's event type (its meters spike together), or `spend`. */
+  readonly group: string;
+  /** The series' dimension values as a group key (`''` for a meter's total). */
+  readonly dimKey: string;
+  readonly detection: Detection | undefined;
+  readonly projected?: { readonly detection: Detection; readonly minutes: number };
+  readonly normal: boolean;
+  readonly recent: number[];
+}
+
+/**
+ * One finding per incident scope and kind, not per series: a runaway agent lifts input, output
+ * and cached tokens (one event type), each per model and workspace, and the spend with them;
+ * paging once per series would be a storm. So per event type and dimension value, the series
+ * with the largest ratio speaks for the rest (named in its summary); a dimension value is
+ * watched apart only while its meter's total is not itself anomalous; and spend alerts only
+ * when usage is not (a switch to a dearer model shows in spend while token counts look normal).
+ */
+function groupFindings(
+  evaluated: readonly Evaluated[],
   hour: number,
-  recent: number[],
-  projectedFromMinutes?: number,
+  detectionOf: (e: Evaluated) => Detection | undefined,
 ): HourFinding[] {
-  const { key } = series;
-  const spend = key.meter === 'spend';
-  const kinds: AlertKind[] = spend ? ['spend_spike', 'spend_drop'] : ['usage_spike', 'usage_drop'];
-  return kinds.map((kind): HourFinding => {
-    const matches = detection !== undefined && kind.endsWith(`_${detection.kind}`);
-    const subject = describe(key, unit);
-    return {
-      incidentKey: `${key.tenant}|${kind}|${key.meter}|${groupKeyOf(key.dimensions)}`,
-      kind,
-      tenant: key.tenant,
-      meter: key.meter,
-      dimensions: key.dimensions,
-      unit,
-      window: { start: toIso(hour), end: toIso(hour + HOUR_MS) },
-      ...(matches && detection !== undefined
-        ? {
-            anomaly: {
-              severity: detection.severity,
-              observed: formatNumber(detection.observed),
-              expected: formatNumber(detection.expected),
-              ratio: detection.ratio,
-            },
-          }
-        : {}),
-      normal,
-      recent,
-      texts: textsFor(kind, key.tenant, subject, unit, projectedFromMinutes),
-    };
-  });
+  const groups = new Map<string, Evaluated[]>();
+  for (const e of evaluated) {
+    const id = `${e.group}\u0000${e.dimKey}`;
+    groups.set(id, [...(groups.get(id) ?? []), e]);
+  }
+  const anomalousTotals = new Set<string>();
+  let usageAnomalous = new Set<string>();
+  for (const e of evaluated) {
+    const d = detectionOf(e);
+    if (d === undefined || e.group === SPEND_GROUP) continue;
+    usageAnomalous = usageAnomalous.add(d.kind);
+    if (e.dimKey === '') anomalousTotals.add(`${e.group}\u0000${d.kind}`);
+  }
+  const findings: HourFinding[] = [];
+  for (const members of groups.values()) {
+    const first = members[0];
+    if (first === undefined) continue;
+    for (const kind of ['spike', 'drop'] as const) {
+      const suppressed =
+        (first.dimKey !== '' && anomalousTotals.has(`${first.group}\u0000${kind}`)) ||
+        (first.group === SPEND_GROUP && usageAnomalous.has(kind));
+      const hits = suppressed
+        ? []
+        : members
+            .map((e) => ({ e, d: detectionOf(e) }))
+            .filter((x): x is { e: Evaluated; d: Detection } => x.d?.kind === kind)
+            .sort((a, b) => (kind === 'spike' ? b.d.ratio - a.d.ratio : a.d.ratio - b.d.ratio));
+      const lead = hits[0];
+      const speaker = lead?.e ?? first;
+      const spend = first.group === SPEND_GROUP;
+      const alertKind: AlertKind = spend ? `spend_${kind}` : `usage_${kind}`;
+      const { key } = speaker.series;
+      const subject = describe(key, speaker.unit);
+      const others = hits
+        .slice(1)
+        .map((x) => `${describe(x.e.series.key, x.e.unit)} ${x.d.ratio.toFixed(1)}×`);
+      const texts = textsFor(
+        alertKind,
+        key.tenant,
+        subject,
+        speaker.unit,
+        lead?.e.projected?.minutes === undefined || detectionOf(lead.e) !== lead.e.projected?.detection
+          ? undefined
+          : lead.e.projected.minutes,
+      );
+      findings.push({
+        incidentKey: `${key.tenant}|${alertKind}|${first.group}|${first.dimKey}`,
+        kind: alertKind,
+        tenant: key.tenant,
+        meter: key.meter,
+        dimensions: key.dimensions,
+        unit: speaker.unit,
+        window: { start: toIso(hour), end: toIso(hour + HOUR_MS) },
+        ...(lead === undefined
+          ? {}
+          : {
+              anomaly: {
+                severity: lead.d.severity,
+                observed: formatNumber(lead.d.observed),
+                expected: formatNumber(lead.d.expected),
+                ratio: lead.d.ratio,
+              },
+            }),
+        normal: members.every((e) => e.normal),
+        recent: speaker.recent,
+        texts:
+          others.length === 0
+            ? texts
+            : (alert) => {
+                const base = texts(alert);
+                return { ...base, summary: `${base.summary} Also: ${others.join(', ')}.` };
+              },
+      });
+    }
+  }
+  return findings;
 }
 
 async function publishOwed(alert: Alert, deps: DetectionDeps): Promise<Alert> {
@@ -177,11 +244,11 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
       }
       return rows;
     };
-    const series: { series: HourlySeries; unit: string; minVolume?: number }[] = [];
+    const series: { series: HourlySeries; unit: string; group: string; minVolume?: number }[] = [];
     for (const meter of compiled.catalog.meters) {
       if (!isWatchable(meter)) continue;
       for (const s of usageSeries(profile.tenant, meter, await rowsOf(meter)))
-        series.push({ series: s, unit: meter.unit });
+        series.push({ series: s, unit: meter.unit, group: meter.eventType });
     }
     const billing = compiled.plan(profile.plan)?.billing;
     if (billing !== undefined) {
@@ -190,7 +257,12 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
         if (meter !== undefined && isWatchable(meter)) await rowsOf(meter);
       }
       const spend = spendSeries(profile.tenant, billing, meters, (m) => rollups.get(rollupIdOf(m)) ?? []);
-      series.push({ series: spend, unit: billing.currency, minVolume: deps.minSpendPerHour });
+      series.push({
+        series: spend,
+        unit: billing.currency,
+        group: SPEND_GROUP,
+        minVolume: deps.minSpendPerHour,
+      });
     }
     const open = new Map(
       (await deps.alerts.list({ tenant: profile.tenant, state: 'open', limit: 1000 })).alerts.map((a) => [
@@ -198,52 +270,46 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
         a,
       ]),
     );
-    for (const { series: s, unit, minVolume } of series) {
+    const evaluated: Evaluated[] = series.map(({ series: s, unit, minVolume, group }) => {
       counts.series += 1;
       const options = minVolume === undefined ? deps.detector : { ...deps.detector, minVolume };
-      const detection = detectAnomalies(s, options, now).find((d) => d.hourStart === hour);
-      const normal = isNormal(s, options, now);
-      const recent = fillHours(s.points, hour + HOUR_MS - DAY_MS, hour + HOUR_MS).map(
-        (p) => Math.round(p.value * 1000) / 1000,
-      );
-      for (const finding of findingsOf(s, unit, detection, normal, hour, recent)) {
-        let current = open.get(finding.incidentKey);
-        if (current === undefined && finding.anomaly === undefined) continue;
-        current ??= await deps.alerts.current(finding.incidentKey);
-        if (current?.pendingEvent !== undefined) {
-          current = await publishOwed(current, deps);
-          counts.republished += 1;
-        }
-        const step = stepIncident(current, finding, toIso(now), incidentOptions);
-        if (step.action === 'none') continue;
-        const written =
-          step.action === 'open' ? await deps.alerts.open(step.alert) : await deps.alerts.update(step.alert);
-        if (!written) continue; // another run got there first; it sends the message
-        if (step.action === 'record') continue;
-        counts[step.action === 'open' ? 'opened' : step.action === 'update' ? 'updated' : 'resolved'] += 1;
-        await publishOwed(step.alert, deps);
-      }
       const projected = projectedSpike(s, options, now, deps.projectCurrentHour ?? true);
-      if (projected !== undefined) {
-        const [spike] = findingsOf(
-          s,
-          unit,
-          projected.detection,
-          false,
-          projected.hour,
-          recent,
-          projected.minutes,
-        );
-        if (spike !== undefined && open.get(spike.incidentKey) === undefined) {
-          const current = await deps.alerts.current(spike.incidentKey);
-          const step =
-            current?.state === 'open' ? undefined : stepIncident(current, spike, toIso(now), incidentOptions);
-          if (step?.action === 'open' && (await deps.alerts.open(step.alert))) {
-            counts.opened += 1;
-            await publishOwed(step.alert, deps);
-          }
-        }
+      return {
+        series: s,
+        unit,
+        group,
+        dimKey: groupKeyOf(s.key.dimensions),
+        detection: detectAnomalies(s, options, now).find((d) => d.hourStart === hour),
+        ...(projected === undefined ? {} : { projected }),
+        normal: isNormal(s, options, now),
+        recent: fillHours(s.points, hour + HOUR_MS - DAY_MS, hour + HOUR_MS).map(
+          (p) => Math.round(p.value * 1000) / 1000,
+        ),
+      };
+    });
+    const step = async (finding: HourFinding, openOnly: boolean): Promise<void> => {
+      let current = open.get(finding.incidentKey);
+      if (openOnly && current !== undefined) return;
+      if (current === undefined && finding.anomaly === undefined) return;
+      current ??= await deps.alerts.current(finding.incidentKey);
+      if (current?.pendingEvent !== undefined) {
+        current = await publishOwed(current, deps);
+        counts.republished += 1;
       }
+      if (openOnly && current?.state === 'open') return;
+      const next = stepIncident(current, finding, toIso(now), incidentOptions);
+      if (next.action === 'none' || (openOnly && next.action !== 'open')) return;
+      const written =
+        next.action === 'open' ? await deps.alerts.open(next.alert) : await deps.alerts.update(next.alert);
+      if (!written || next.action === 'record') return; // another run got there first; it sends the message
+      counts[next.action === 'open' ? 'opened' : next.action === 'update' ? 'updated' : 'resolved'] += 1;
+      await publishOwed(next.alert, deps);
+    };
+    for (const finding of groupFindings(evaluated, hour, (e) => e.detection)) await step(finding, false);
+    // The current hour so far, projected: spikes only, and only to open an incident.
+    const projectedHour = hour + HOUR_MS;
+    for (const finding of groupFindings(evaluated, projectedHour, (e) => e.projected?.detection)) {
+      if (finding.anomaly !== undefined) await step(finding, true);
     }
   };
 

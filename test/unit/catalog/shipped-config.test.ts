@@ -45,7 +45,7 @@ describe('the shipped config', () => {
     );
   });
 
-  it('seeds the four demo tenants against the catalog, with globex capped low and umbrella overridden', () => {
+  it('seeds the demo tenants against the catalog, with globex capped low and umbrella overridden', () => {
     const compiled = compileCatalog(loadCatalogText(read('catalog.yaml'), 'yaml'));
     const tenants = loadTenantSeedText(read('tenants.yaml'), 'yaml', compiled);
 
@@ -54,6 +54,7 @@ describe('the shipped config', () => {
       'globex:starter',
       'initech:free',
       'umbrella:enterprise',
+      'hooli:enterprise',
     ]);
     const [, globex, , umbrella] = tenants;
     const limitOf = (profile: typeof globex, key: string) =>
