@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { registerAdminCommands } from './commands/admin-commands.js';
+import { registerAlertCommands } from './commands/alert-commands.js';
 import { registerCreditCommands } from './commands/credit-commands.js';
 import { registerDlqCommands } from './commands/dlq-commands.js';
 import { registerBillingCommands, registerInvoiceCommands } from './commands/invoice-commands.js';
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIo): Command {
   registerInvoiceCommands(program, io);
   registerCreditCommands(program, io);
   registerBillingCommands(program, io);
+  registerAlertCommands(program, io);
   // Subcommands inherit output and exit behaviour only when configured after they exist.
   const configure = (command: Command) => {
     command.configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).exitOverride();
