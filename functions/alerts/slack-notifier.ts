@@ -10,6 +10,7 @@ import type { SNSEvent } from 'aws-lambda';
 import { InvalidNotificationError, parseNotification } from '../../shared/alerts/notification.js';
 import {
   type SlackPayload,
+  slackMessageForAlarm,
   slackMessageForAlert,
   slackMessageForThreshold,
 } from '../../shared/alerts/slack-message.js';
@@ -54,9 +55,12 @@ export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) 
         if (notification.kind === 'alert') {
           payload = slackMessageForAlert(notification.message, options);
           about = { alertId: notification.message.alertId, type: notification.message.type };
-        } else {
+        } else if (notification.kind === 'threshold') {
           payload = slackMessageForThreshold(notification.crossing, options);
           about = { crossingId: notification.crossing.id };
+        } else {
+          payload = slackMessageForAlarm(notification.alarm);
+          about = { alarm: notification.alarm.AlarmName, state: notification.alarm.NewStateValue };
         }
       } catch (error) {
         if (!(error instanceof InvalidNotificationError)) throw error;

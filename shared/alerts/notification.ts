@@ -15,9 +15,31 @@ import { ALERT_EVENTS, ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATES, type AlertMe
 /** The `type` of a threshold crossing message (as `SnsThresholdPublisher` publishes it). */
 export const THRESHOLD_NOTIFICATION_TYPE = 'entitlement.threshold_crossed';
 
+/** A CloudWatch alarm's state change as SNS delivers it (the pipeline's health alarms). */
+export interface AlarmNotification {
+  readonly AlarmName: string;
+  readonly AlarmDescription?: string | null | undefined;
+  readonly NewStateValue: string;
+  readonly OldStateValue?: string | undefined;
+  readonly NewStateReason: string;
+  readonly StateChangeTime: string;
+  readonly Region?: string | undefined;
+}
+
 export type Notification =
   | { readonly kind: 'alert'; readonly message: AlertMessage }
-  | { readonly kind: 'threshold'; readonly crossing: ThresholdCrossing };
+  | { readonly kind: 'threshold'; readonly crossing: ThresholdCrossing }
+  | { readonly kind: 'alarm'; readonly alarm: AlarmNotification };
+
+const alarmSchema = z.object({
+  AlarmName: z.string().min(1).max(255),
+  AlarmDescription: z.string().max(1024).nullish(),
+  NewStateValue: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
+  OldStateValue: z.string().max(64).optional(),
+  NewStateReason: z.string().max(4000),
+  StateChangeTime: z.string().min(1).max(64),
+  Region: z.string().max(128).optional(),
+});
 
 /** A message body that is neither an alert nor a threshold crossing; `field` names what to fix (`''`: the body). */
 export class InvalidNotificationError extends Error {
@@ -95,6 +117,9 @@ export function parseNotification(snsMessage: string): Notification {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new InvalidNotificationError('', 'notification: the message must be a JSON object');
+  }
+  if ('AlarmName' in raw && 'NewStateValue' in raw) {
+    return { kind: 'alarm', alarm: parseWith(alarmSchema, raw) };
   }
   const type = (raw as Record<string, unknown>).type;
   if (typeof type === 'string' && type.startsWith('alert.')) {

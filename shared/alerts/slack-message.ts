@@ -6,6 +6,7 @@
  */
 import type { ThresholdCrossing } from '../metering/ports.js';
 import type { AlertMessage, AlertSeverity } from './alert.js';
+import type { AlarmNotification } from './notification.js';
 
 export interface SlackText {
   readonly type: 'mrkdwn' | 'plain_text';
@@ -105,6 +106,29 @@ function resolvedAlert(message: AlertMessage, options: SlackMessageOptions): Sla
   return {
     text: clip(`✅ ${esc(title)}${lasted === '' ? '' : ` after ${lasted}`}`, SLACK_LIMITS.fallback),
     blocks: [header(`✅ ${title}`), section(text), alertContext(message, options)],
+  };
+}
+
+/** A pipeline health alarm (CloudWatch, via the alerts topic) as Block Kit: firing or recovered. */
+export function slackMessageForAlarm(alarm: AlarmNotification): SlackPayload {
+  const firing = alarm.NewStateValue === 'ALARM';
+  const emoji = firing ? '🚨' : alarm.NewStateValue === 'OK' ? '✅' : '❔';
+  const title = `${firing ? 'Pipeline alarm' : alarm.NewStateValue === 'OK' ? 'Recovered' : 'No data'}: ${alarm.AlarmName}`;
+  const fields = [
+    field('State', `${esc(alarm.OldStateValue ?? '?')} → *${esc(alarm.NewStateValue)}*`),
+    field('Since', esc(alarm.StateChangeTime)),
+  ];
+  const action = firing
+    ? 'See docs/operations.md and the pipeline dashboard: iterator age means the consumer is behind, a DLQ message means a batch or job was given up, quarantine means producers send bad events.'
+    : 'Nothing to do: the alarm is back to OK.';
+  return {
+    text: clip(`${emoji} ${esc(title)}`, SLACK_LIMITS.fallback),
+    blocks: [
+      header(`${emoji} ${title}`),
+      section(esc(clip(alarm.AlarmDescription ?? alarm.NewStateReason, SLACK_LIMITS.section - 100)), fields),
+      section(`*Why*\n${esc(clip(alarm.NewStateReason, SLACK_LIMITS.section - 100))}`),
+      ...(firing ? [section(`*What to do*\n${action}`)] : []),
+    ],
   };
 }
 
