@@ -44,16 +44,21 @@ describe('provisionLocal', () => {
       if (definition.sortKey) {
         expect(attributeTypes[definition.sortKey.name]).toBe(definition.sortKey.type);
       }
+      // DynamoDB does not keep the order indexes were created in: compare them by name.
+      const byName = (a: readonly unknown[], b: readonly unknown[]) =>
+        String(a[0]).localeCompare(String(b[0]));
       expect(
-        (Table?.GlobalSecondaryIndexes ?? []).map((index) => [index.IndexName, index.KeySchema]),
+        (Table?.GlobalSecondaryIndexes ?? []).map((index) => [index.IndexName, index.KeySchema]).sort(byName),
       ).toEqual(
-        definition.globalIndexes.map((index) => [
-          index.indexName,
-          [
-            { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
-            ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
-          ],
-        ]),
+        definition.globalIndexes
+          .map((index) => [
+            index.indexName,
+            [
+              { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+              ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
+            ],
+          ])
+          .sort(byName),
       );
       const { TimeToLiveDescription } = await clients.dynamodb.send(
         new DescribeTimeToLiveCommand({ TableName: resources.tables[id] }),
