@@ -5,12 +5,19 @@ import type { AlertPublisher } from '../../shared/alerts/ports.js';
 import type { DetectionDeps } from '../../shared/alerts/run-detection.js';
 import { DynamoDbAlertStore } from '../adapters/dynamodb/dynamodb-alert-store.js';
 import { DynamoDbConfigStore } from '../adapters/dynamodb/dynamodb-config-store.js';
+import { DynamoDbCreditStore } from '../adapters/dynamodb/dynamodb-credit-store.js';
 import { DynamoDbUsageReader } from '../adapters/dynamodb/dynamodb-usage-reader.js';
 import { cachedActiveCatalog } from './billing-deps.js';
 
 export interface AlertingWiring {
   readonly dynamodb: DynamoDBClient;
-  readonly tables: { readonly usage: string; readonly config: string; readonly alerts: string };
+  readonly tables: {
+    readonly usage: string;
+    readonly config: string;
+    readonly alerts: string;
+    /** Credit grants live in the invoices table. */
+    readonly invoices: string;
+  };
   readonly publisher: AlertPublisher;
   readonly clock: () => number;
   readonly detector: DetectorOptions;
@@ -26,6 +33,7 @@ export function alertingDeps(wiring: AlertingWiring): DetectionDeps & { alerts: 
     tenants: config,
     usage: new DynamoDbUsageReader(wiring.dynamodb, wiring.tables.usage),
     alerts: new DynamoDbAlertStore(wiring.dynamodb, wiring.tables.alerts),
+    credits: new DynamoDbCreditStore(wiring.dynamodb, wiring.tables.invoices),
     publisher: wiring.publisher,
     clock: wiring.clock,
     detector: wiring.detector,

@@ -13,6 +13,7 @@ const schema = z.object({
   TOLLGATE_USAGE_TABLE: z.string().min(3),
   TOLLGATE_CONFIG_TABLE: z.string().min(3),
   TOLLGATE_ALERTS_TABLE: z.string().min(3),
+  TOLLGATE_INVOICES_TABLE: z.string().min(3),
   TOLLGATE_ALERTS_TOPIC_ARN: z.string().startsWith('arn:'),
   /** JSON of detector options (see shared/alerts/detection/detector-options.ts); defaults when unset. */
   TOLLGATE_DETECTOR_OPTIONS: z.string().optional(),
@@ -42,6 +43,7 @@ export function awsDetectorDeps(env: NodeJS.ProcessEnv = process.env): Detection
       usage: config.TOLLGATE_USAGE_TABLE,
       config: config.TOLLGATE_CONFIG_TABLE,
       alerts: config.TOLLGATE_ALERTS_TABLE,
+      invoices: config.TOLLGATE_INVOICES_TABLE,
     },
     publisher: new SnsAlertPublisher(new SNSClient({ region }), config.TOLLGATE_ALERTS_TOPIC_ARN),
     clock: Date.now,

@@ -8,11 +8,13 @@
 import type { Meter } from '../catalog/catalog.js';
 import type { TenantProfile } from '../catalog/tenant-profile.js';
 import type { ActiveCatalogSource, TenantLister } from '../invoicing/invoicing-deps.js';
+import type { CreditStore } from '../invoicing/ports.js';
 import { groupKeyOf, rollupIdOf } from '../metering/counter-keys.js';
 import { DAY_MS, HOUR_MS, toIso } from '../time/windows.js';
 import type { RollupRow, UsageReader } from '../usage/ports.js';
 import type { Alert, AlertKind, AlertSeverity } from './alert.js';
 import { alertMessageOf } from './alert-message.js';
+import { creditFindings } from './credit-alerts.js';
 import { type Detection, detectAnomalies, isNormal } from './detection/detector.js';
 import type { DetectorOptions } from './detection/detector-options.js';
 import { fillHours, type HourlySeries } from './detection/hourly-series.js';
@@ -49,6 +51,8 @@ export interface DetectionDeps {
   readonly incidents?: IncidentOptions;
   /** Check the current partial hour for spikes (default true); see `PROJECT_AFTER_MS`. */
   readonly projectCurrentHour?: boolean;
+  /** Credit grants, for `credit_low` / `credit_depleted` alerts; absent: no credit alerts. */
+  readonly credits?: Pick<CreditStore, 'listGrants'>;
 }
 
 export interface DetectionSummary {
@@ -306,6 +310,12 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
       await publishOwed(next.alert, deps);
     };
     for (const finding of groupFindings(evaluated, hour, (e) => e.detection)) await step(finding, false);
+    if (deps.credits !== undefined) {
+      const grants = await deps.credits.listGrants(profile.tenant);
+      const window = { start: toIso(hour), end: toIso(hour + HOUR_MS) };
+      for (const finding of creditFindings(profile.tenant, grants, toIso(now), window))
+        await step(finding, false);
+    }
     // The current hour so far, projected: spikes only, and only to open an incident.
     const projectedHour = hour + HOUR_MS;
     for (const finding of groupFindings(evaluated, projectedHour, (e) => e.projected?.detection)) {

@@ -9,6 +9,7 @@ import { type DetectionDeps, runDetection } from '../../../shared/alerts/run-det
 import { type CompiledCatalog, compileCatalog } from '../../../shared/catalog/compiled-catalog.js';
 import { loadCatalogText } from '../../../shared/catalog/load-catalog.js';
 import type { TenantProfile } from '../../../shared/catalog/tenant-profile.js';
+import type { CreditGrant } from '../../../shared/invoicing/ports.js';
 import { HOUR_MS } from '../../../shared/time/windows.js';
 import { InMemoryAlertStore, RecordingAlertPublisher } from '../../support/in-memory-alerts.js';
 import { InMemoryUsage } from '../../support/in-memory-usage.js';
@@ -171,6 +172,50 @@ describe('the detector run', () => {
     await runAfter(SPIKE);
     expect(publisher.messages.map((m) => [m.kind, m.dimensions])).toEqual([
       ['usage_spike', { model: 'gpt-4o' }],
+    ]);
+  });
+
+  it('alerts when prepaid credit runs low and when it is used up, and resolves with a new grant', async () => {
+    const grants: CreditGrant[] = [
+      {
+        id: 'welcome',
+        tenant: 'acme',
+        name: 'Welcome',
+        currency: 'USD',
+        amountMinor: 10_000n,
+        remainingMinor: 1_500n, // $15.00 of $100.00: under a fifth
+        priority: 1,
+        effectiveAt: '2026-01-01T00:00:00.000Z',
+        createdAt: '2026-01-01T00:00:00.000Z',
+      },
+    ];
+    const withCredits = (): DetectionDeps => ({ ...deps(), credits: { listGrants: async () => grants } });
+    now = SPIKE + HOUR_MS + 5 * 60_000;
+    await runDetection(withCredits());
+    expect(publisher.messages.map((m) => [m.type, m.kind, m.observed, m.expected])).toEqual([
+      ['alert.opened', 'credit_low', '15.00', '100.00'],
+    ]);
+    grants[0] = { ...(grants[0] as CreditGrant), remainingMinor: 0n };
+    now += HOUR_MS;
+    await runDetection(withCredits());
+    expect(publisher.messages.at(-1)).toMatchObject({
+      type: 'alert.opened',
+      kind: 'credit_depleted',
+      severity: 'critical',
+    });
+    grants.push({ ...(grants[0] as CreditGrant), id: 'top-up', amountMinor: 5_000n, remainingMinor: 5_000n });
+    for (let i = 0; i < 2; i++) {
+      now += HOUR_MS;
+      await runDetection(withCredits());
+    }
+    expect(
+      publisher.messages
+        .slice(-2)
+        .map((m) => [m.type, m.kind])
+        .sort(),
+    ).toEqual([
+      ['alert.resolved', 'credit_depleted'],
+      ['alert.resolved', 'credit_low'],
     ]);
   });
 });
