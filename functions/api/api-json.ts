@@ -13,6 +13,7 @@ export function profileJson(profile: TenantProfile) {
     ...(profile.billingAnchor === undefined ? {} : { billingAnchor: profile.billingAnchor }),
     ...(profile.billingStart === undefined ? {} : { billingStart: profile.billingStart }),
     ...(profile.graceHours === undefined ? {} : { graceHours: profile.graceHours }),
+    ...(profile.spendAlerts === undefined ? {} : { spendAlerts: profile.spendAlerts }),
     ...(profile.planHistory === undefined ? {} : { planHistory: profile.planHistory }),
     overrides: Object.fromEntries(
       overrides.map(([key, { limit }]) => [key, { limit: formatQuantity(limit) }]),

@@ -7,6 +7,7 @@
  */
 import type { Meter } from '../catalog/catalog.js';
 import type { TenantProfile } from '../catalog/tenant-profile.js';
+import type { Invoice } from '../invoicing/invoice.js';
 import type { ActiveCatalogSource, TenantLister } from '../invoicing/invoicing-deps.js';
 import type { CreditStore } from '../invoicing/ports.js';
 import { groupKeyOf, rollupIdOf } from '../metering/counter-keys.js';
@@ -25,6 +26,7 @@ import {
   stepIncident,
 } from './incident.js';
 import type { AlertPublisher, AlertStore } from './ports.js';
+import { spendThresholdFindings } from './spend-thresholds.js';
 import { isWatchable, spendSeries, usageSeries } from './usage-series.js';
 
 /** History read for each run: four weeks gives hour-of-week seasonality. */
@@ -53,6 +55,8 @@ export interface DetectionDeps {
   readonly projectCurrentHour?: boolean;
   /** Credit grants, for `credit_low` / `credit_depleted` alerts; absent: no credit alerts. */
   readonly credits?: Pick<CreditStore, 'listGrants'>;
+  /** The tenant's upcoming invoice, for spend threshold alerts (tenants with `spendAlerts`). */
+  readonly upcoming?: (tenant: string) => Promise<Invoice | undefined>;
 }
 
 export interface DetectionSummary {
@@ -315,6 +319,23 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
       const window = { start: toIso(hour), end: toIso(hour + HOUR_MS) };
       for (const finding of creditFindings(profile.tenant, grants, toIso(now), window))
         await step(finding, false);
+    }
+    const thresholds = profile.spendAlerts ?? [];
+    const openSpend = [...open.values()].filter((a) => a.kind === 'spend_threshold');
+    if (deps.upcoming !== undefined && (thresholds.length > 0 || openSpend.length > 0)) {
+      const invoice = await deps.upcoming(profile.tenant);
+      if (invoice !== undefined) {
+        const window = { start: toIso(hour), end: toIso(hour + HOUR_MS) };
+        for (const finding of spendThresholdFindings(
+          profile.tenant,
+          invoice,
+          thresholds,
+          openSpend,
+          window,
+        )) {
+          await step(finding, false);
+        }
+      }
     }
     // The current hour so far, projected: spikes only, and only to open an incident.
     const projectedHour = hour + HOUR_MS;

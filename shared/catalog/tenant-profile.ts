@@ -50,6 +50,11 @@ export interface TenantProfile {
   /** Hours after a period's end during which late usage still lands on its invoice; default from the deployment (12). */
   readonly graceHours?: number;
   /**
+   * Spend alerts: amounts (major units of the plan's currency, decimal strings) the upcoming
+   * invoice's total may reach once per period before an alert says so.
+   */
+  readonly spendAlerts?: readonly string[];
+  /**
    * Plan changes, oldest first: each entry's plan applies from its date until the next entry's.
    * Absent when the tenant never changed plan (then `plan` applies throughout). Kept by the API
    * when `plan` changes, so a period's invoice prorates each plan by day.
@@ -65,6 +70,7 @@ export interface TenantProfileInput {
   readonly billingAnchor?: string;
   readonly billingStart?: string;
   readonly graceHours?: number;
+  readonly spendAlerts?: readonly string[];
 }
 
 /** An entitlement as it applies to one tenant: the plan's, with the tenant's limit override. */
@@ -102,12 +108,23 @@ export const graceHoursSchema = z
 
 const planChangeSchema = z.object({ plan: z.string().min(1), from: billingAnchorSchema });
 
+export const MAX_SPEND_ALERTS = 10;
+export const spendAlertsSchema = z
+  .array(
+    z
+      .string()
+      .regex(/^\d{1,15}(\.\d{1,4})?$/, 'must be an amount in major units, e.g. "500.00"')
+      .refine((text) => /[1-9]/.test(text), 'must be greater than 0'),
+  )
+  .max(MAX_SPEND_ALERTS, `must list at most ${MAX_SPEND_ALERTS} amounts`);
+
 export const tenantProfileInputSchema = z.strictObject({
   plan: z.string().min(1, 'must not be empty'),
   overrides: limitOverridesSchema.optional(),
   billingAnchor: billingAnchorSchema.optional(),
   billingStart: billingAnchorSchema.optional(),
   graceHours: graceHoursSchema.optional(),
+  spendAlerts: spendAlertsSchema.optional(),
 });
 
 /** A stored profile; lenient about extra attributes (keys, timestamps) the store adds. */
@@ -118,6 +135,7 @@ export const tenantProfileSchema = z.object({
   billingAnchor: billingAnchorSchema.optional(),
   billingStart: billingAnchorSchema.optional(),
   graceHours: graceHoursSchema.optional(),
+  spendAlerts: spendAlertsSchema.optional(),
   planHistory: z.array(planChangeSchema).optional(),
   status: z.enum(TENANT_STATUSES),
 });
@@ -131,6 +149,7 @@ export const tenantSeedSchema = z.strictObject({
       billingAnchor: billingAnchorSchema.optional(),
       billingStart: billingAnchorSchema.optional(),
       graceHours: graceHoursSchema.optional(),
+      spendAlerts: spendAlertsSchema.optional(),
     }),
   ),
 });
@@ -144,6 +163,7 @@ type ParsedFields = {
   billingAnchor?: string | undefined;
   billingStart?: string | undefined;
   graceHours?: number | undefined;
+  spendAlerts?: string[] | undefined;
 };
 
 function toProfileFields(fields: ParsedFields): TenantProfileInput {
@@ -159,6 +179,7 @@ function toProfileFields(fields: ParsedFields): TenantProfileInput {
     ...(fields.billingAnchor === undefined ? {} : { billingAnchor: fields.billingAnchor }),
     ...(fields.billingStart === undefined ? {} : { billingStart: fields.billingStart }),
     ...(fields.graceHours === undefined ? {} : { graceHours: fields.graceHours }),
+    ...(fields.spendAlerts === undefined ? {} : { spendAlerts: [...fields.spendAlerts] }),
   };
 }
 

@@ -55,6 +55,8 @@ function profileItem(profile: TenantProfile, now: string): Record<string, Attrib
   if (profile.billingAnchor !== undefined) item.billingAnchor = { S: profile.billingAnchor };
   if (profile.billingStart !== undefined) item.billingStart = { S: profile.billingStart };
   if (profile.graceHours !== undefined) item.graceHours = { N: String(profile.graceHours) };
+  if (profile.spendAlerts !== undefined)
+    item.spendAlerts = { L: profile.spendAlerts.map((amount) => ({ S: amount })) };
   if (profile.planHistory !== undefined) {
     item.planHistory = {
       L: profile.planHistory.map((change) => ({ M: { plan: { S: change.plan }, from: { S: change.from } } })),
@@ -82,6 +84,7 @@ function profileOf(item: Record<string, AttributeValue>): TenantProfile {
     ...(item.billingAnchor?.S === undefined ? {} : { billingAnchor: item.billingAnchor.S }),
     ...(item.billingStart?.S === undefined ? {} : { billingStart: item.billingStart.S }),
     ...(item.graceHours?.N === undefined ? {} : { graceHours: Number(item.graceHours.N) }),
+    ...(item.spendAlerts?.L === undefined ? {} : { spendAlerts: item.spendAlerts.L.map((entry) => entry.S) }),
     ...(item.planHistory?.L === undefined
       ? {}
       : {

@@ -11,6 +11,7 @@ import { loadCatalogText } from '../../../shared/catalog/load-catalog.js';
 import type { TenantProfile } from '../../../shared/catalog/tenant-profile.js';
 import type { CreditGrant } from '../../../shared/invoicing/ports.js';
 import { HOUR_MS } from '../../../shared/time/windows.js';
+import { anInvoice } from '../../factories/invoices.js';
 import { InMemoryAlertStore, RecordingAlertPublisher } from '../../support/in-memory-alerts.js';
 import { InMemoryUsage } from '../../support/in-memory-usage.js';
 
@@ -217,5 +218,47 @@ describe('the detector run', () => {
       ['alert.resolved', 'credit_depleted'],
       ['alert.resolved', 'credit_low'],
     ]);
+  });
+
+  it('alerts once per amount when the upcoming invoice passes a spend alert, and resolves it after the period', async () => {
+    profiles[0] = { tenant: 'acme', plan: 'basic', status: 'active', spendAlerts: ['100.00', '500.00'] };
+    let total = '80.00';
+    let periodStart = '2026-11-01T00:00:00.000Z';
+    const upcoming = async () => ({
+      ...anInvoice({ tenant: 'acme' }),
+      total,
+      periodStart,
+      periodEnd: '2026-12-01T00:00:00.000Z',
+      currency: 'USD',
+    });
+    const withSpend = (): DetectionDeps => ({ ...deps(), upcoming });
+    try {
+      await runAfter(SPIKE - HOUR_MS);
+      now = SPIKE + 5 * 60_000;
+      await runDetection(withSpend());
+      expect(publisher.messages).toHaveLength(0);
+      total = '120.00';
+      now += HOUR_MS;
+      await runDetection(withSpend());
+      now += 60_000;
+      await runDetection(withSpend());
+      expect(publisher.messages.map((m) => [m.kind, m.severity, m.observed, m.expected])).toEqual([
+        ['spend_threshold', 'warning', '120.00', '100.00'],
+      ]);
+      // The next period: the November incident is over.
+      periodStart = '2026-12-01T00:00:00.000Z';
+      total = '10.00';
+      for (let i = 0; i < 2; i++) {
+        now += HOUR_MS;
+        await runDetection(withSpend());
+      }
+      // (The usage history ended at the spike hour, so a usage drop opens too; not this test's.)
+      expect(publisher.messages.filter((m) => m.kind === 'spend_threshold').map((m) => m.type)).toEqual([
+        'alert.opened',
+        'alert.resolved',
+      ]);
+    } finally {
+      profiles[0] = { tenant: 'acme', plan: 'basic', status: 'active' };
+    }
   });
 });

@@ -239,6 +239,7 @@ describe('tenants', () => {
 
   const invalidBodies: Array<[name: string, body: unknown, field: string]> = [
     ['an unknown plan', { plan: 'platinum' }, 'plan'],
+    ['a spend alert that is not an amount', { plan: 'pro', spendAlerts: ['500', 'lots'] }, 'spendAlerts[1]'],
     [
       'a negative override',
       { plan: 'pro', overrides: { 'monthly-input-tokens': { limit: -1 } } },
