@@ -13,7 +13,7 @@ import type { CreditStore } from '../invoicing/ports.js';
 import { groupKeyOf, rollupIdOf } from '../metering/counter-keys.js';
 import { DAY_MS, HOUR_MS, toIso } from '../time/windows.js';
 import type { RollupRow, UsageReader } from '../usage/ports.js';
-import type { Alert, AlertKind, AlertSeverity } from './alert.js';
+import type { Alert } from './alert.js';
 import { alertMessageOf } from './alert-message.js';
 import { creditFindings } from './credit-alerts.js';
 import { type Detection, detectAnomalies, isNormal } from './detection/detector.js';
@@ -26,6 +26,7 @@ import {
   stepIncident,
 } from './incident.js';
 import type { AlertPublisher, AlertStore } from './ports.js';
+import { type Evaluated, groupFindings, SPEND_GROUP } from './series-findings.js';
 import { spendThresholdFindings } from './spend-thresholds.js';
 import { isWatchable, spendSeries, usageSeries } from './usage-series.js';
 
@@ -67,155 +68,6 @@ export interface DetectionSummary {
   readonly updated: number;
   readonly resolved: number;
   readonly republished: number;
-}
-
-function formatNumber(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 4 : 2).replace(/\.?0+$/, '');
-}
-
-function describe(key: HourlySeries['key'], unit: string): string {
-  const dims = Object.entries(key.dimensions).map(([k, v]) => `${k} ${v}`);
-  const what = key.meter === 'spend' ? 'spend' : key.meter;
-  return `${what}${dims.length > 0 ? ` (${dims.join(', ')})` : ''}${unit === '' ? '' : ''}`;
-}
-
-function textsFor(
-  kind: AlertKind,
-  tenant: string,
-  subject: string,
-  unit: string,
-  projectedFromMinutes?: number,
-) {
-  return (alert: {
-    severity: AlertSeverity;
-    observed: string;
-    expected?: string;
-    ratio?: number;
-    startedAt: string;
-  }) => {
-    const ratio = alert.ratio === undefined ? '' : `${alert.ratio.toFixed(1)}×`;
-    const since = `${alert.startedAt.slice(0, 16).replace('T', ' ')} UTC`;
-    const spike = kind.endsWith('_spike');
-    return {
-      title: spike
-        ? `${tenant}: ${subject} is ${ratio} its normal level`
-        : `${tenant}: ${subject} dropped to ${ratio} of its normal level`,
-      summary:
-        projectedFromMinutes === undefined
-          ? `${subject} was ${alert.observed} ${unit} in the last hour against ${alert.expected ?? '?'} ${unit} expected for that hour, since ${since}.`
-          : `${subject} is on pace for ${alert.observed} ${unit} this hour (projected from its first ${projectedFromMinutes} minutes) against ${alert.expected ?? '?'} ${unit} expected, since ${since}.`,
-      action: spike
-        ? 'Check for a runaway agent, a retry loop or unbatched embeddings in this tenant; its entitlements and the upcoming invoice show what it costs.'
-        : 'Check the producer of these events: a broken SDK, a revoked ingest key or a stopped service loses revenue. Quarantine (GET /v1/quarantine) shows rejected events.',
-    };
-  };
-}
-
-/** Spend series are grouped apart from the event types. */
-const SPEND_GROUP = 'spend';
-
-interface Evaluated {
-  readonly series: HourlySeries;
-  readonly unit: string;
-  /** The meter's event type (its meters spike together), or `spend`. */
-  readonly group: string;
-  /** The series' dimension values as a group key (`''` for a meter's total). */
-  readonly dimKey: string;
-  readonly detection: Detection | undefined;
-  readonly projected?: { readonly detection: Detection; readonly minutes: number };
-  readonly normal: boolean;
-  readonly recent: number[];
-}
-
-/**
- * One finding per incident scope and kind, not per series: a runaway agent lifts input, output
- * and cached tokens (one event type), each per model and workspace, and the spend with them;
- * paging once per series would be a storm. So per event type and dimension value, the series
- * with the largest ratio speaks for the rest (named in its summary); a dimension value is
- * watched apart only while its meter's total is not itself anomalous; and spend alerts only
- * when usage is not (a switch to a dearer model shows in spend while token counts look normal).
- */
-function groupFindings(
-  evaluated: readonly Evaluated[],
-  hour: number,
-  detectionOf: (e: Evaluated) => Detection | undefined,
-): HourFinding[] {
-  const groups = new Map<string, Evaluated[]>();
-  for (const e of evaluated) {
-    const id = `${e.group}\u0000${e.dimKey}`;
-    groups.set(id, [...(groups.get(id) ?? []), e]);
-  }
-  const anomalousTotals = new Set<string>();
-  let usageAnomalous = new Set<string>();
-  for (const e of evaluated) {
-    const d = detectionOf(e);
-    if (d === undefined || e.group === SPEND_GROUP) continue;
-    usageAnomalous = usageAnomalous.add(d.kind);
-    if (e.dimKey === '') anomalousTotals.add(`${e.group}\u0000${d.kind}`);
-  }
-  const findings: HourFinding[] = [];
-  for (const members of groups.values()) {
-    const first = members[0];
-    if (first === undefined) continue;
-    for (const kind of ['spike', 'drop'] as const) {
-      const suppressed =
-        (first.dimKey !== '' && anomalousTotals.has(`${first.group}\u0000${kind}`)) ||
-        (first.group === SPEND_GROUP && usageAnomalous.has(kind));
-      const hits = suppressed
-        ? []
-        : members
-            .map((e) => ({ e, d: detectionOf(e) }))
-            .filter((x): x is { e: Evaluated; d: Detection } => x.d?.kind === kind)
-            .sort((a, b) => (kind === 'spike' ? b.d.ratio - a.d.ratio : a.d.ratio - b.d.ratio));
-      const lead = hits[0];
-      const speaker = lead?.e ?? first;
-      const spend = first.group === SPEND_GROUP;
-      const alertKind: AlertKind = spend ? `spend_${kind}` : `usage_${kind}`;
-      const { key } = speaker.series;
-      const subject = describe(key, speaker.unit);
-      const others = hits
-        .slice(1)
-        .map((x) => `${describe(x.e.series.key, x.e.unit)} ${x.d.ratio.toFixed(1)}×`);
-      const texts = textsFor(
-        alertKind,
-        key.tenant,
-        subject,
-        speaker.unit,
-        lead?.e.projected?.minutes === undefined || detectionOf(lead.e) !== lead.e.projected?.detection
-          ? undefined
-          : lead.e.projected.minutes,
-      );
-      findings.push({
-        incidentKey: `${key.tenant}|${alertKind}|${first.group}|${first.dimKey}`,
-        kind: alertKind,
-        tenant: key.tenant,
-        meter: key.meter,
-        dimensions: key.dimensions,
-        unit: speaker.unit,
-        window: { start: toIso(hour), end: toIso(hour + HOUR_MS) },
-        ...(lead === undefined
-          ? {}
-          : {
-              anomaly: {
-                severity: lead.d.severity,
-                observed: formatNumber(lead.d.observed),
-                expected: formatNumber(lead.d.expected),
-                ratio: lead.d.ratio,
-              },
-            }),
-        normal: members.every((e) => e.normal),
-        recent: speaker.recent,
-        texts:
-          others.length === 0
-            ? texts
-            : (alert) => {
-                const base = texts(alert);
-                return { ...base, summary: `${base.summary} Also: ${others.join(', ')}.` };
-              },
-      });
-    }
-  }
-  return findings;
 }
 
 async function publishOwed(alert: Alert, deps: DetectionDeps): Promise<Alert> {
