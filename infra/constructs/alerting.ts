@@ -2,7 +2,6 @@ import { Duration, type RemovalPolicy, SecretValue, Stack, Validations } from 'a
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -147,8 +146,9 @@ export class Alerting extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
     });
-    // TollgateFunction does not expose reserved concurrency; the property is set on the resource.
-    (detector.function.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 1;
+    // No reserved concurrency: a run outlasting the 5-minute schedule may overlap the next one,
+    // which is safe (each incident is opened by a conditional write; a repeat writes nothing),
+    // while reserving concurrency fails to deploy in accounts whose Lambda limit is 10.
     // The schedule invokes asynchronously. A failed run is not retried by Lambda: the next
     // scheduled run is the retry, and a retry landing beside it would only be throttled.
     detector.function.configureAsyncInvoke({ retryAttempts: 0 });

@@ -129,13 +129,13 @@ describe('alerting with default context', () => {
     expect(emailSubscriptions(template)).toEqual([]);
   });
 
-  it('configures the detector with 1024 MB, 2 minutes, one run at a time, the tables, the alerts topic and the API URL', () => {
+  it('configures the detector with 1024 MB, 2 minutes, no reserved concurrency, the tables, the alerts topic and the API URL', () => {
     const detector = resourceOf(template, 'AWS::Lambda::Function', 'AlertingDetectorFunction');
     expect(detector.Properties).toMatchObject({
       MemorySize: 1024,
       Timeout: 120,
-      ReservedConcurrentExecutions: 1,
     });
+    expect(detector.Properties.ReservedConcurrentExecutions).toBeUndefined();
     const table = (path: string) => ({ Ref: idOf(template, 'AWS::DynamoDB::Table', path) });
     expect(detector.Properties.Environment.Variables).toEqual({
       TOLLGATE_USAGE_TABLE: table('TablesUsage'),
