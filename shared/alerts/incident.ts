@@ -5,7 +5,7 @@
  * `resolveAfterHours` normal hours in a row. Re-evaluating an hour already evaluated changes
  * nothing, so detector re-runs and retries never send a second message. Pure.
  */
-import { createHash } from 'node:crypto';
+import { stableId, stableIdPattern } from '../ids/stable-id.js';
 import type { Alert, AlertEvent, AlertKind, AlertSeverity, AlertWindow } from './alert.js';
 
 export interface IncidentOptions {
@@ -59,19 +59,10 @@ const SEVERITY_RANK: Readonly<Record<AlertSeverity, number>> = { info: 0, warnin
 
 /** The stable id of the incident that starts at `startedAt`: `al_` + 26 base32 characters. */
 export function alertIdOf(incidentKey: string, startedAt: string): string {
-  const digest = createHash('sha256').update(`${incidentKey}\u0000${startedAt}`, 'utf8').digest();
-  const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
-  let bits = 0n;
-  for (const byte of digest.subarray(0, 17)) bits = (bits << 8n) | BigInt(byte);
-  let out = '';
-  for (let i = 0; i < 26; i++) {
-    out = alphabet[Number(bits & 31n)] + out;
-    bits >>= 5n;
-  }
-  return `al_${out}`;
+  return stableId('al', incidentKey, startedAt);
 }
 
-export const ALERT_ID_PATTERN = /^al_[0-9a-hjkmnp-tv-z]{26}$/;
+export const ALERT_ID_PATTERN = stableIdPattern('al');
 
 /** The next step of the incident of `finding`, given its current alert (open, or the last resolved one). */
 export function stepIncident(

@@ -4,7 +4,7 @@
  * beside its rounded one. See README.md in this folder for the vocabulary (service period,
  * grace cutoff, draft, finalized, void, adjustment).
  */
-import { createHash } from 'node:crypto';
+import { stableId, stableIdPattern } from '../ids/stable-id.js';
 
 export const INVOICE_STATUSES = ['draft', 'finalized', 'void'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
@@ -109,19 +109,10 @@ export interface Invoice {
 
 /** The deterministic invoice id of a tenant's period: `in_` + 26 base32 characters of sha256. */
 export function invoiceIdOf(tenant: string, periodStartIso: string): string {
-  const digest = createHash('sha256').update(`${tenant}\u0000${periodStartIso}`, 'utf8').digest();
-  const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
-  let bits = 0n;
-  for (const byte of digest.subarray(0, 17)) bits = (bits << 8n) | BigInt(byte);
-  let out = '';
-  for (let i = 0; i < 26; i++) {
-    out = alphabet[Number(bits & 31n)] + out;
-    bits >>= 5n;
-  }
-  return `in_${out}`;
+  return stableId('in', tenant, periodStartIso);
 }
 
-export const INVOICE_ID_PATTERN = /^in_[0-9a-hjkmnp-tv-z]{26}$/;
+export const INVOICE_ID_PATTERN = stableIdPattern('in');
 
 /** The invoice number of a tenant's `sequence`-th finalized invoice. */
 export function invoiceNumberOf(tenant: string, sequence: number): string {
