@@ -1,52 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as cxapi from 'aws-cdk-lib/cx-api';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTOR_SCHEDULE, readTollgateConfig } from '../../infra/config.js';
-import { createTollgateApp, type TollgateApp } from '../../infra/tollgate-app.js';
+import { createTollgateApp } from '../../infra/tollgate-app.js';
+import {
+  nagFindings,
+  removeOutdirs,
+  type Statement,
+  type Synthesized,
+  synthesize as synthesizeStack,
+} from './synth-support.js';
 
-const CDK_JSON = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-  context: Record<string, unknown>;
-};
-/** The context `cdk synth` sees, without bundling (the stack test bundles the handlers). */
-const BASE_CONTEXT = {
-  ...Object.fromEntries(
-    Object.entries(CDK_JSON.context).filter(([key]) => !cxapi.CURRENT_VERSION_EXPIRED_FLAGS.includes(key)),
-  ),
-  'aws:cdk:bundling-stacks': [],
-};
+afterAll(removeOutdirs);
 
-type Statement = Record<string, unknown>;
-
-interface Synthesized extends TollgateApp {
-  readonly template: Template;
-}
-
-const outdirs: string[] = [];
-
-afterAll(() => {
-  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function synthesize(context: Record<string, unknown>): Synthesized {
-  const outdir = mkdtempSync(join(tmpdir(), 'tollgate-alerting-'));
-  outdirs.push(outdir);
-  const built = createTollgateApp({ outdir, context: { ...BASE_CONTEXT, ...context } });
-  // Synthesis runs the cdk-nag plugin and throws on an unacknowledged finding.
-  return { ...built, template: Template.fromStack(built.stack) };
-}
-
-function nagFindings(app: App): string[] {
-  return new AwsSolutionsChecks()
-    .validateScope(app)
-    .violations.flatMap((violation) =>
-      violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
-    );
-}
+const synthesize = (context: Record<string, unknown>): Synthesized => synthesizeStack(context, 'alerting');
 
 /** The one resource of `type` at construct path `path` (`AlertingNotifierDlq`, not `…DlqPolicy`). */
 function idOf(template: Template, type: string, path: string): string {
