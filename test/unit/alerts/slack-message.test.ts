@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertMessage } from '../../../shared/alerts/alert.js';
 import {
   SLACK_LIMITS,
   type SlackBlock,
@@ -8,60 +7,11 @@ import {
   slackMessageForThreshold,
   sparkline,
 } from '../../../shared/alerts/slack-message.js';
-import type { ThresholdCrossing } from '../../../shared/metering/ports.js';
+import { aHardCapCrossing, aSpikeAlert } from '../../factories/alerts.js';
 
 const API = 'https://api.example.com/prod';
 
 /** A spike alert: acme's input tokens at 5.2× normal since 14:00 UTC; `recent` ends on the spike. */
-function spikeAlert(overrides: Partial<AlertMessage> = {}): AlertMessage {
-  return {
-    version: 1,
-    type: 'alert.opened',
-    alertId: 'al_0123456789abcdefghjkmnpqrs',
-    kind: 'usage_spike',
-    severity: 'critical',
-    state: 'open',
-    tenant: 'acme',
-    meter: 'input_tokens',
-    dimensions: { model: 'gpt-4o' },
-    unit: 'tokens',
-    observed: '52000',
-    expected: '10000',
-    ratio: 5.2,
-    window: { start: '2026-11-29T14:00:00.000Z', end: '2026-11-29T15:00:00.000Z' },
-    startedAt: '2026-11-29T14:00:00.000Z',
-    updatedAt: '2026-11-29T15:02:00.000Z',
-    title: 'acme: input_tokens at 5.2× normal',
-    summary: 'acme used 52,000 input tokens between 14:00 and 15:00 UTC, against about 10,000 normally.',
-    action: 'Check for a runaway agent or a retry loop in acme; a hard limit stops it.',
-    recent: [...Array.from({ length: 23 }, (_, hour) => 9_000 + (hour % 5) * 500), 52_000],
-    links: {
-      alert: '/v1/alerts/al_0123456789abcdefghjkmnpqrs',
-      usage: '/v1/tenants/acme/usage?meter=input_tokens&from=2026-11-28&windowSize=HOUR',
-    },
-    ...overrides,
-  };
-}
-
-/** globex hits 100% of its hard cap: 20,000 of 20,000 used, 9,700 rejected. */
-function hardCapCrossing(overrides: Partial<ThresholdCrossing> = {}): ThresholdCrossing {
-  return {
-    id: 'globex/monthly-input-tokens/2026-11-01T00:00:00.000Z/_/100',
-    tenant: 'globex',
-    entitlement: 'monthly-input-tokens',
-    meter: 'input_tokens',
-    mode: 'hard',
-    percent: 100,
-    limit: '20000',
-    used: '20000',
-    overage: '0',
-    rejected: '9700',
-    periodStart: '2026-11-01T00:00:00.000Z',
-    periodEnd: '2026-12-01T00:00:00.000Z',
-    blocked: true,
-    ...overrides,
-  };
-}
 
 function blocksOf<T extends SlackBlock['type']>(payload: SlackPayload, type: T) {
   return payload.blocks.filter((block): block is Extract<SlackBlock, { type: T }> => block.type === type);
@@ -87,7 +37,7 @@ function contextText(payload: SlackPayload): string {
 
 describe('a spike alert in Slack', () => {
   const payload = slackMessageForAlert(
-    spikeAlert({ dimensions: { model: 'gpt-4o', workspace: '<script>' } }),
+    aSpikeAlert({ dimensions: { model: 'gpt-4o', workspace: '<script>' } }),
     {
       apiBaseUrl: API,
     },
@@ -133,7 +83,7 @@ describe('a spike alert in Slack', () => {
 
   it('escapes markup in every value, so no value can open a link or a mention', () => {
     const hostile = slackMessageForAlert(
-      spikeAlert({
+      aSpikeAlert({
         tenant: 'a<b>&c',
         title: '<!channel> pay <https://evil.example|here>',
         summary: '<@U123>',
@@ -150,14 +100,14 @@ describe('a spike alert in Slack', () => {
   });
 
   it('links as a path when the API base URL is not known', () => {
-    const plain = slackMessageForAlert(spikeAlert(), {});
+    const plain = slackMessageForAlert(aSpikeAlert(), {});
     expect(contextText(plain)).toContain('usage: `/v1/tenants/acme/usage?meter=input_tokens&amp;from=');
     expect(contextText(plain)).not.toContain('|usage>');
   });
 
   it('marks an update, and words a drop as a share of normal', () => {
     const drop = slackMessageForAlert(
-      spikeAlert({
+      aSpikeAlert({
         type: 'alert.updated',
         kind: 'usage_drop',
         severity: 'warning',
@@ -170,13 +120,13 @@ describe('a spike alert in Slack', () => {
   });
 
   it('names the day when the incident started on an earlier one', () => {
-    const overnight = slackMessageForAlert(spikeAlert({ startedAt: '2026-11-28T23:00:00.000Z' }));
+    const overnight = slackMessageForAlert(aSpikeAlert({ startedAt: '2026-11-28T23:00:00.000Z' }));
     expect(fieldTexts(overnight)).toContain('*When*\nsince Nov 28, 23:00 UTC (16 h 2 min so far)');
   });
 
   it('keeps every text within Slack limits, never cutting an escaped character in half', () => {
     const long = slackMessageForAlert(
-      spikeAlert({ title: '<'.repeat(400), summary: '&'.repeat(5000), action: 'a'.repeat(5000) }),
+      aSpikeAlert({ title: '<'.repeat(400), summary: '&'.repeat(5000), action: 'a'.repeat(5000) }),
     );
     const header = headerText(long);
     expect(header.length).toBeLessThanOrEqual(SLACK_LIMITS.header);
@@ -190,7 +140,7 @@ describe('a spike alert in Slack', () => {
 describe('a resolved alert in Slack', () => {
   it('is a short ✅ message saying how long the incident lasted', () => {
     const payload = slackMessageForAlert(
-      spikeAlert({
+      aSpikeAlert({
         type: 'alert.resolved',
         state: 'resolved',
         severity: 'critical',
@@ -215,7 +165,7 @@ describe('a resolved alert in Slack', () => {
 
 describe('a threshold crossing in Slack', () => {
   it('says BLOCKED when a hard cap reaches 100%', () => {
-    const payload = slackMessageForThreshold(hardCapCrossing(), { apiBaseUrl: API });
+    const payload = slackMessageForThreshold(aHardCapCrossing(), { apiBaseUrl: API });
     expect(headerText(payload)).toBe('⛔ BLOCKED: globex reached 100% of monthly-input-tokens');
     expect(payload.text).toContain('BLOCKED: globex reached 100% of monthly-input-tokens (20,000 of 20,000');
     expect(sectionTexts(payload)[0]).toContain('Further usage is rejected until the period ends');
@@ -231,7 +181,7 @@ describe('a threshold crossing in Slack', () => {
 
   it('warns without BLOCKED at 80% of a soft limit, naming its scope', () => {
     const payload = slackMessageForThreshold(
-      hardCapCrossing({
+      aHardCapCrossing({
         tenant: 'acme',
         mode: 'soft',
         percent: 80,

@@ -7,7 +7,6 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -18,90 +17,17 @@ import {
 import { thresholdMessage } from '../../../functions/adapters/sns/sns-threshold-publisher.js';
 import { createSlackNotifier, type NotifierLogger } from '../../../functions/alerts/slack-notifier.js';
 import { awsSlackNotifierDeps } from '../../../functions/composition/aws-alerts.js';
-import type { Alert, AlertMessage } from '../../../shared/alerts/alert.js';
+import type { Alert } from '../../../shared/alerts/alert.js';
 import { alertMessageOf } from '../../../shared/alerts/alert-message.js';
 import { alertIdOf } from '../../../shared/alerts/incident.js';
 import { InvalidNotificationError, parseNotification } from '../../../shared/alerts/notification.js';
 import { slackMessageForAlert } from '../../../shared/alerts/slack-message.js';
-import type { ThresholdCrossing } from '../../../shared/metering/ports.js';
+import { aHardCapCrossing, aSpikeAlert, snsEvent } from '../../factories/alerts.js';
 
 const SECRET_PATH = '/services/T0000/B0000/s3cr3tW3bh00kT0k3n';
 const API = 'https://api.example.com/prod';
 
 // --- factories ------------------------------------------------------------------------------
-
-function alertMessage(overrides: Partial<AlertMessage> = {}): AlertMessage {
-  return {
-    version: 1,
-    type: 'alert.opened',
-    alertId: 'al_0123456789abcdefghjkmnpqrs',
-    kind: 'usage_spike',
-    severity: 'critical',
-    state: 'open',
-    tenant: 'acme',
-    meter: 'input_tokens',
-    dimensions: { model: 'gpt-4o' },
-    unit: 'tokens',
-    observed: '52000',
-    expected: '10000',
-    ratio: 5.2,
-    window: { start: '2026-11-29T14:00:00.000Z', end: '2026-11-29T15:00:00.000Z' },
-    startedAt: '2026-11-29T14:00:00.000Z',
-    updatedAt: '2026-11-29T15:02:00.000Z',
-    title: 'acme: input_tokens at 5.2× normal',
-    summary: 'acme used 52,000 input tokens in the hour, against about 10,000 normally.',
-    action: 'Check for a runaway agent in acme.',
-    recent: [...Array.from({ length: 23 }, () => 10_000), 52_000],
-    links: {
-      alert: '/v1/alerts/al_0123456789abcdefghjkmnpqrs',
-      usage: '/v1/tenants/acme/usage?meter=input_tokens&windowSize=HOUR',
-    },
-    ...overrides,
-  };
-}
-
-function crossing(overrides: Partial<ThresholdCrossing> = {}): ThresholdCrossing {
-  return {
-    id: 'globex/monthly-input-tokens/2026-11-01T00:00:00.000Z/_/100',
-    tenant: 'globex',
-    entitlement: 'monthly-input-tokens',
-    meter: 'input_tokens',
-    mode: 'hard',
-    percent: 100,
-    limit: '20000',
-    used: '20000',
-    overage: '0',
-    rejected: '9700',
-    periodStart: '2026-11-01T00:00:00.000Z',
-    periodEnd: '2026-12-01T00:00:00.000Z',
-    blocked: true,
-    ...overrides,
-  };
-}
-
-/** An SNS → Lambda event of one record per message body. */
-function snsEvent(...messages: string[]): SNSEvent {
-  return {
-    Records: messages.map((message, i) => ({
-      EventSource: 'aws:sns',
-      EventVersion: '1.0',
-      EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:tollgate-alerts:sub',
-      Sns: {
-        Type: 'Notification',
-        MessageId: `msg-${i + 1}`,
-        TopicArn: 'arn:aws:sns:us-east-1:123456789012:tollgate-alerts',
-        Subject: '',
-        Message: message,
-        Timestamp: '2026-11-29T15:02:01.000Z',
-        SignatureVersion: '1',
-        Signature: 'sig',
-        SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/cert.pem',
-        UnsubscribeUrl: 'https://sns.us-east-1.amazonaws.com/unsubscribe',
-        MessageAttributes: {},
-      },
-    })),
-  };
-}
 
 // --- a stand-in for Slack -------------------------------------------------------------------
 
@@ -208,7 +134,7 @@ function everythingVisible(error: unknown): string {
 
 describe('the Slack notifier', () => {
   it('posts an alert to the webhook as Block Kit JSON', async () => {
-    const message = alertMessage();
+    const message = aSpikeAlert();
     await notifier()(snsEvent(JSON.stringify(message)));
 
     expect(slack.received).toHaveLength(1);
@@ -232,7 +158,7 @@ describe('the Slack notifier', () => {
   });
 
   it('posts a threshold crossing from the thresholds topic, BLOCKED at a hard cap', async () => {
-    await notifier()(snsEvent(thresholdMessage(crossing())));
+    await notifier()(snsEvent(thresholdMessage(aHardCapCrossing())));
 
     expect(slack.received).toHaveLength(1);
     const body = JSON.parse(slack.received[0]?.body ?? '');
@@ -241,7 +167,7 @@ describe('the Slack notifier', () => {
 
   it('retries a 500 and delivers once', async () => {
     slack.replies.push({ status: 500, body: 'internal_error' });
-    await notifier({ random: () => 0.5 })(snsEvent(JSON.stringify(alertMessage())));
+    await notifier({ random: () => 0.5 })(snsEvent(JSON.stringify(aSpikeAlert())));
 
     expect(slack.received).toHaveLength(2);
     expect(slack.received[1]?.body).toBe(slack.received[0]?.body);
@@ -252,7 +178,7 @@ describe('the Slack notifier', () => {
 
   it('waits as long as a 429 asks (Retry-After in seconds), then delivers', async () => {
     slack.replies.push({ status: 429, body: 'rate_limited', headers: { 'retry-after': '1' } });
-    await notifier()(snsEvent(JSON.stringify(alertMessage())));
+    await notifier()(snsEvent(JSON.stringify(aSpikeAlert())));
 
     expect(slack.received).toHaveLength(2);
     expect(sleeps).toEqual([1000]);
@@ -260,14 +186,14 @@ describe('the Slack notifier', () => {
 
   it('caps a long Retry-After', async () => {
     slack.replies.push({ status: 429, headers: { 'retry-after': '3600' } });
-    await notifier({ maxDelayMs: 10_000 })(snsEvent(JSON.stringify(alertMessage())));
+    await notifier({ maxDelayMs: 10_000 })(snsEvent(JSON.stringify(aSpikeAlert())));
 
     expect(sleeps).toEqual([10_000]);
   });
 
   it('does not retry a 400, and fails the invocation without revealing the webhook URL', async () => {
     slack.replies.push({ status: 400, body: 'invalid_payload' });
-    const error = await notifier()(snsEvent(JSON.stringify(alertMessage()))).catch((e: unknown) => e);
+    const error = await notifier()(snsEvent(JSON.stringify(aSpikeAlert()))).catch((e: unknown) => e);
 
     expect(slack.received).toHaveLength(1);
     expect(sleeps).toEqual([]);
@@ -284,7 +210,7 @@ describe('the Slack notifier', () => {
 
   it('fails the invocation once every attempt got a 5xx, so Lambda retries and dead-letters it', async () => {
     slack.replies.push(...Array.from({ length: 4 }, () => ({ status: 503, body: 'unavailable' })));
-    const error = await notifier({ random: () => 0 })(snsEvent(JSON.stringify(alertMessage()))).catch(
+    const error = await notifier({ random: () => 0 })(snsEvent(JSON.stringify(aSpikeAlert()))).catch(
       (e: unknown) => e,
     );
 
@@ -297,7 +223,7 @@ describe('the Slack notifier', () => {
 
   it('retries an attempt that timed out', async () => {
     slack.replies.push('hang');
-    await notifier({ timeoutMs: 100 })(snsEvent(JSON.stringify(alertMessage())));
+    await notifier({ timeoutMs: 100 })(snsEvent(JSON.stringify(aSpikeAlert())));
 
     expect(slack.received).toHaveLength(2);
     expect(sleeps).toHaveLength(1);
@@ -305,7 +231,7 @@ describe('the Slack notifier', () => {
 
   it('retries network errors, then fails without the URL in the error or its causes', async () => {
     await slack.close();
-    const error = await notifier({ maxAttempts: 2 })(snsEvent(JSON.stringify(alertMessage()))).catch(
+    const error = await notifier({ maxAttempts: 2 })(snsEvent(JSON.stringify(aSpikeAlert()))).catch(
       (e: unknown) => e,
     );
     slack = await startFakeSlack(); // for afterEach
@@ -325,7 +251,7 @@ describe('the Slack notifier', () => {
           cause: new Error(`socket hang up on ${SECRET_PATH}`),
         });
       },
-    })(snsEvent(JSON.stringify(alertMessage()))).catch((e: unknown) => e);
+    })(snsEvent(JSON.stringify(aSpikeAlert()))).catch((e: unknown) => e);
 
     expect(error).toMatchObject({ code: 'slack_unavailable' });
     expect(inspect(error, { depth: 10 })).toContain('request to [slack webhook url] failed');
@@ -334,7 +260,7 @@ describe('the Slack notifier', () => {
 
   it('fails without retrying when the secret holds something that is not a URL, and never echoes it', async () => {
     const error = await notifier({ webhookUrl: async () => `hooks.slack.com${SECRET_PATH}` })(
-      snsEvent(JSON.stringify(alertMessage())),
+      snsEvent(JSON.stringify(aSpikeAlert())),
     ).catch((e: unknown) => e);
 
     expect(error).toMatchObject({ code: 'slack_not_configured' });
@@ -346,7 +272,7 @@ describe('the Slack notifier', () => {
     await notifier()(
       snsEvent(
         'not json',
-        JSON.stringify({ ...alertMessage(), observed: 'lots' }),
+        JSON.stringify({ ...aSpikeAlert(), observed: 'lots' }),
         JSON.stringify({ type: 'x' }),
       ),
     );
@@ -361,7 +287,7 @@ describe('the Slack notifier', () => {
   });
 
   it('posts the good messages of an event and skips the bad ones', async () => {
-    await notifier()(snsEvent('{}', JSON.stringify(alertMessage())));
+    await notifier()(snsEvent('{}', JSON.stringify(aSpikeAlert())));
 
     expect(slack.received).toHaveLength(1);
   });
@@ -369,7 +295,7 @@ describe('the Slack notifier', () => {
   it.each(['none', '', ' NONE '])(
     'drops messages without error while Slack is not configured (%j)',
     async (value) => {
-      await notifier({ webhookUrl: async () => value })(snsEvent(JSON.stringify(alertMessage())));
+      await notifier({ webhookUrl: async () => value })(snsEvent(JSON.stringify(aSpikeAlert())));
 
       expect(slack.received).toHaveLength(0);
       expect(logger.entries).toEqual([
@@ -387,12 +313,12 @@ describe('the Slack notifier', () => {
 
 describe('parseNotification', () => {
   it('reads an alert message', () => {
-    const message = alertMessage();
+    const message = aSpikeAlert();
     expect(parseNotification(JSON.stringify(message))).toEqual({ kind: 'alert', message });
   });
 
   it('reads a crossing exactly as the thresholds topic publishes it', () => {
-    const scoped = crossing({ scope: { workspace: 'support' }, blocked: false, mode: 'soft' });
+    const scoped = aHardCapCrossing({ scope: { workspace: 'support' }, blocked: false, mode: 'soft' });
     expect(parseNotification(thresholdMessage(scoped))).toEqual({ kind: 'threshold', crossing: scoped });
   });
 
@@ -429,7 +355,7 @@ describe('parseNotification', () => {
   });
 
   it('drops fields it does not know', () => {
-    const parsed = parseNotification(JSON.stringify({ ...alertMessage(), color: 'red' }));
+    const parsed = parseNotification(JSON.stringify({ ...aSpikeAlert(), color: 'red' }));
     expect(parsed.kind === 'alert' && 'color' in parsed.message).toBe(false);
   });
 
@@ -437,19 +363,19 @@ describe('parseNotification', () => {
     ['not json', '', /the message is not JSON/],
     ['[1]', '', /must be a JSON object/],
     [JSON.stringify({ version: 1 }), 'type', /type: is required/],
-    [JSON.stringify({ ...alertMessage(), type: 'invoice.finalized' }), 'type', /type: must be/],
-    [JSON.stringify({ ...alertMessage(), type: 'alert.exploded' }), 'type', /^notification: type: /],
-    [JSON.stringify({ ...alertMessage(), version: 2 }), 'version', /^notification: version: /],
-    [JSON.stringify({ ...alertMessage(), tenant: undefined }), 'tenant', /tenant: is required/],
-    [JSON.stringify({ ...alertMessage(), observed: '5e3' }), 'observed', /observed: must be a decimal/],
+    [JSON.stringify({ ...aSpikeAlert(), type: 'invoice.finalized' }), 'type', /type: must be/],
+    [JSON.stringify({ ...aSpikeAlert(), type: 'alert.exploded' }), 'type', /^notification: type: /],
+    [JSON.stringify({ ...aSpikeAlert(), version: 2 }), 'version', /^notification: version: /],
+    [JSON.stringify({ ...aSpikeAlert(), tenant: undefined }), 'tenant', /tenant: is required/],
+    [JSON.stringify({ ...aSpikeAlert(), observed: '5e3' }), 'observed', /observed: must be a decimal/],
     [
-      JSON.stringify({ ...alertMessage(), window: { start: 'today', end: '2026-11-29T15:00:00Z' } }),
+      JSON.stringify({ ...aSpikeAlert(), window: { start: 'today', end: '2026-11-29T15:00:00Z' } }),
       'window.start',
       /window\.start: must be an ISO-8601/,
     ],
-    [JSON.stringify({ ...alertMessage(), recent: [1, 'x'] }), 'recent.1', /recent\.1: /],
-    [thresholdMessage(crossing({ percent: 0 })), 'percent', /percent: /],
-    [thresholdMessage(crossing({ mode: 'sometimes' as 'hard' })), 'mode', /mode: /],
+    [JSON.stringify({ ...aSpikeAlert(), recent: [1, 'x'] }), 'recent.1', /recent\.1: /],
+    [thresholdMessage(aHardCapCrossing({ percent: 0 })), 'percent', /percent: /],
+    [thresholdMessage(aHardCapCrossing({ mode: 'sometimes' as 'hard' })), 'mode', /mode: /],
   ])('refuses %s, naming the field %j', (body, field, message) => {
     const error = (() => {
       try {
@@ -496,8 +422,8 @@ describe('awsSlackNotifierDeps', () => {
     const deps = awsSlackNotifierDeps({ ...ENV, TOLLGATE_API_URL: API }, { logger });
     const handler = createSlackNotifier(deps);
 
-    await handler(snsEvent(JSON.stringify(alertMessage())));
-    await handler(snsEvent(thresholdMessage(crossing())));
+    await handler(snsEvent(JSON.stringify(aSpikeAlert())));
+    await handler(snsEvent(thresholdMessage(aHardCapCrossing())));
 
     expect(deps.apiBaseUrl).toBe(API);
     expect(slack.received).toHaveLength(2);
@@ -512,7 +438,7 @@ describe('awsSlackNotifierDeps', () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: value });
     const handler = createSlackNotifier(awsSlackNotifierDeps({ ...ENV, TOLLGATE_API_URL: '' }, { logger }));
 
-    await handler(snsEvent(JSON.stringify(alertMessage())));
+    await handler(snsEvent(JSON.stringify(aSpikeAlert())));
 
     expect(slack.received).toHaveLength(0);
     expect(logger.entries.map((e) => e.message)).toEqual(['Slack is not configured: notifications dropped']);
@@ -525,8 +451,8 @@ describe('awsSlackNotifierDeps', () => {
       .resolves({ SecretString: slack.url });
     const handler = createSlackNotifier(awsSlackNotifierDeps(ENV, { logger }));
 
-    await expect(handler(snsEvent(JSON.stringify(alertMessage())))).rejects.toThrow(/AccessDenied/);
-    await handler(snsEvent(JSON.stringify(alertMessage())));
+    await expect(handler(snsEvent(JSON.stringify(aSpikeAlert())))).rejects.toThrow(/AccessDenied/);
+    await handler(snsEvent(JSON.stringify(aSpikeAlert())));
 
     expect(slack.received).toHaveLength(1);
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
