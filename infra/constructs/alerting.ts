@@ -4,18 +4,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TABLES } from '../../shared/tables/table-definitions.js';
 import { admitCloudWatchAlarms } from './alert-topics.js';
 import type { BillingTables } from './billing-tables.js';
 import { METRICS_NAMESPACE } from './ingest-pipeline.js';
-import { KMS_REASON, kmsWildcardFindings, nagRef } from './nag-findings.js';
+import { KMS_REASON, kmsWildcardFindings } from './nag-findings.js';
 import { notifyOnStateChange } from './operational-alarms.js';
+import { allow, encryptedDeadLetterQueue, scheduledInvoke, viaService } from './scheduled-invoke.js';
 import { TollgateFunction } from './tollgate-function.js';
 
 export interface AlertingProps {
@@ -90,13 +90,22 @@ export class Alerting extends Construct {
 
     this.detector = this.createDetector(props, apiUrl, via);
 
-    this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDlq', props);
+    this.scheduleDeadLetterQueue = encryptedDeadLetterQueue(this, 'ScheduleDlq', props);
     Validations.of(this.scheduleDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
         "This queue is itself the dead-letter queue of the detector schedule's target (EventBridge Scheduler sends the runs it could not deliver here); a dead-letter queue behind it would add nothing.",
     });
-    this.schedule = this.createSchedule(props, via);
+    this.schedule = scheduledInvoke(this, {
+      id: 'DetectorSchedule',
+      what: 'alert detector',
+      function: this.detector,
+      expression: props.scheduleExpression,
+      input: DETECTOR_SCHEDULE_INPUT,
+      retry: DETECTOR_SCHEDULE_RETRY,
+      deadLetterQueue: this.scheduleDeadLetterQueue,
+      key: props.key,
+    });
 
     this.slackWebhookSecret = new secretsmanager.Secret(this, 'SlackWebhook', {
       description: `Slack incoming-webhook URL the Tollgate notifier posts alerts to. Created holding the placeholder "${SLACK_WEBHOOK_PLACEHOLDER}" (Slack not configured); put the URL in it with: aws secretsmanager put-secret-value --secret-id <SlackWebhookSecretArn> --secret-string https://hooks.slack.com/services/...`,
@@ -110,7 +119,7 @@ export class Alerting extends Construct {
         'The secret holds a Slack incoming-webhook URL, which only Slack issues: no rotation Lambda can mint a new one. Replacing it is a manual step (create a webhook in Slack, put-secret-value, revoke the old one).',
     });
 
-    this.notifierDeadLetterQueue = deadLetterQueue(this, 'NotifierDlq', props);
+    this.notifierDeadLetterQueue = encryptedDeadLetterQueue(this, 'NotifierDlq', props);
     Validations.of(this.notifierDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
@@ -190,51 +199,6 @@ export class Alerting extends Construct {
       detector.role.addToPrincipalPolicy(statement);
     }
     return detector;
-  }
-
-  /** The detector run, with the invoice planner's confused-deputy guard and dead-letter queue. */
-  private createSchedule(props: AlertingProps, via: ReturnType<typeof viaService>): scheduler.Schedule {
-    const stack = Stack.of(this);
-    const role = new iam.Role(this, 'ScheduleRole', {
-      description: `Role EventBridge Scheduler invokes the ${stack.stackName} alert detector with`,
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule-group',
-              resourceName: 'default',
-            }),
-          },
-        },
-      }),
-    });
-    // The DLQ is encrypted with the stack key: sending to it takes a data key.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.key.keyArn],
-        conditions: via('sqs'),
-      }),
-    );
-    const schedule = new scheduler.Schedule(this, 'DetectorSchedule', {
-      description: 'Runs the Tollgate alert detector',
-      schedule: scheduler.ScheduleExpression.expression(props.scheduleExpression),
-      target: new targets.LambdaInvoke(this.detector.function, {
-        role,
-        input: scheduler.ScheduleTargetInput.fromObject(DETECTOR_SCHEDULE_INPUT),
-        maxEventAge: DETECTOR_SCHEDULE_RETRY.maxEventAge,
-        retryAttempts: DETECTOR_SCHEDULE_RETRY.retryAttempts,
-        deadLetterQueue: this.scheduleDeadLetterQueue,
-      }),
-    });
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagRef(this.detector.function, 'Arn')}:*]`,
-      reason:
-        'From grantInvoke of the schedule target: the detector function and its versions and aliases, nothing else.',
-    });
-    return schedule;
   }
 
   /**
@@ -347,27 +311,4 @@ export class Alerting extends Construct {
     notifyOnStateChange(alarms, [props.alarmsTopic, this.topic]);
     return alarms;
   }
-}
-
-/** KMS-encrypted, TLS only, kept 14 days (the SQS maximum). */
-function deadLetterQueue(scope: Construct, id: string, props: AlertingProps): sqs.Queue {
-  return new sqs.Queue(scope, id, {
-    encryption: sqs.QueueEncryption.KMS,
-    encryptionMasterKey: props.key,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-    removalPolicy: props.removalPolicy,
-  });
-}
-
-function allow(actions: string[], resources: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({ actions, resources });
-}
-
-/** `kms:ViaService` condition: the key is usable only through this service, in this region. */
-function viaService(scope: Construct) {
-  const region = Stack.of(scope).region;
-  return (service: string) => ({
-    StringEquals: { 'kms:ViaService': `${service}.${region}.amazonaws.com` },
-  });
 }

@@ -1,18 +1,18 @@
-import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BillingTables } from './billing-tables.js';
 import { METRICS_NAMESPACE } from './ingest-pipeline.js';
 import { nagRef } from './nag-findings.js';
+import { allow, encryptedDeadLetterQueue, scheduledInvoke, viaService } from './scheduled-invoke.js';
 import { TollgateFunction } from './tollgate-function.js';
 
 export interface InvoicingProps {
@@ -209,72 +209,26 @@ export class Invoicing extends Construct {
         'PutObject and GetObject only, on the invoice document keys only: one object per invoice and format, under a key derived at run time from the invoice id.',
     });
 
-    this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDlq', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: props.removalPolicy,
-    });
+    this.scheduleDeadLetterQueue = encryptedDeadLetterQueue(this, 'ScheduleDlq', props);
     Validations.of(this.scheduleDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
         "This queue is itself the dead-letter queue of the planner schedule's target (EventBridge Scheduler sends the runs it could not deliver here); a dead-letter queue behind it would add nothing.",
     });
-    this.schedule = this.createSchedule(props, via);
+    // Separate from the jobs DLQ on purpose: that one is redriven into the jobs queue, where a
+    // dead-letter event of the scheduler would be a malformed job.
+    this.schedule = scheduledInvoke(this, {
+      id: 'PlannerSchedule',
+      what: 'invoice planner',
+      function: this.planner,
+      expression: props.scheduleExpression,
+      input: PLANNER_SCHEDULE_INPUT,
+      retry: PLANNER_SCHEDULE_RETRY,
+      deadLetterQueue: this.scheduleDeadLetterQueue,
+      key,
+    });
 
     this.alarms = this.createAlarms(props);
-  }
-
-  /**
-   * The daily planner run. Separate from the jobs DLQ on purpose: that one is redriven into the
-   * jobs queue, where a dead-letter event of the scheduler would be a malformed job.
-   */
-  private createSchedule(props: InvoicingProps, via: ReturnType<typeof viaService>): scheduler.Schedule {
-    const stack = Stack.of(this);
-    // Assumable by EventBridge Scheduler for this account's default schedule group only
-    // (confused deputy); the target adds lambda:InvokeFunction and sqs:SendMessage on the DLQ.
-    const role = new iam.Role(this, 'ScheduleRole', {
-      description: `Role EventBridge Scheduler invokes the ${stack.stackName} invoice planner with`,
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule-group',
-              resourceName: 'default',
-            }),
-          },
-        },
-      }),
-    });
-    // The DLQ is encrypted with the stack key: sending to it takes a data key.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.key.keyArn],
-        conditions: via('sqs'),
-      }),
-    );
-
-    const schedule = new scheduler.Schedule(this, 'PlannerSchedule', {
-      description: 'Runs the Tollgate invoice planner',
-      schedule: scheduler.ScheduleExpression.expression(props.scheduleExpression),
-      target: new targets.LambdaInvoke(this.planner.function, {
-        role,
-        input: scheduler.ScheduleTargetInput.fromObject(PLANNER_SCHEDULE_INPUT),
-        maxEventAge: PLANNER_SCHEDULE_RETRY.maxEventAge,
-        retryAttempts: PLANNER_SCHEDULE_RETRY.retryAttempts,
-        deadLetterQueue: this.scheduleDeadLetterQueue,
-      }),
-    });
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagRef(this.planner.function, 'Arn')}:*]`,
-      reason:
-        'From grantInvoke of the schedule target: the planner function and its versions and aliases, nothing else.',
-    });
-    return schedule;
   }
 
   /** Each notifies the alarms topic, and again when it recovers. No data is healthy. */
@@ -325,23 +279,6 @@ export class Invoicing extends Construct {
     }
     return alarms;
   }
-}
-
-function allow(actions: string[], resources: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({ actions, resources });
-}
-
-/** `kms:ViaService` condition: the key is usable only through these services, in this region. */
-function viaService(scope: Construct) {
-  const region = Stack.of(scope).region;
-  return (...services: string[]) => ({
-    StringEquals: {
-      'kms:ViaService':
-        services.length === 1
-          ? `${services[0]}.${region}.amazonaws.com`
-          : services.map((service) => `${service}.${region}.amazonaws.com`),
-    },
-  });
 }
 
 /** SendMessage on an SSE-KMS queue: SQS takes (and reuses) a data key of the queue's key. */
