@@ -165,7 +165,7 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
       counts[next.action === 'open' ? 'opened' : next.action === 'update' ? 'updated' : 'resolved'] += 1;
       await publishOwed(next.alert, deps);
     };
-    for (const finding of groupFindings(evaluated, hour, (e) => e.detection)) await step(finding, false);
+    for (const finding of groupFindings(evaluated, hour)) await step(finding, false);
     if (deps.credits !== undefined) {
       const grants = await deps.credits.listGrants(profile.tenant);
       const window = { start: toIso(hour), end: toIso(hour + HOUR_MS) };
@@ -191,7 +191,7 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
     }
     // The current hour so far, projected: spikes only, and only to open an incident.
     const projectedHour = hour + HOUR_MS;
-    for (const finding of groupFindings(evaluated, projectedHour, (e) => e.projected?.detection)) {
+    for (const finding of groupFindings(evaluated, projectedHour, true)) {
       if (finding.anomaly !== undefined) await step(finding, true);
     }
   };

@@ -8,10 +8,10 @@ export function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 4 : 2).replace(/\.?0+$/, '');
 }
 
-function describe(key: HourlySeries['key'], unit: string): string {
+/** `input_tokens (model gpt-4o)`, or `spend`. */
+function describe(key: HourlySeries['key']): string {
   const dims = Object.entries(key.dimensions).map(([k, v]) => `${k} ${v}`);
-  const what = key.meter === 'spend' ? 'spend' : key.meter;
-  return `${what}${dims.length > 0 ? ` (${dims.join(', ')})` : ''}${unit === '' ? '' : ''}`;
+  return `${key.meter}${dims.length > 0 ? ` (${dims.join(', ')})` : ''}`;
 }
 
 function textsFor(
@@ -69,12 +69,15 @@ export interface Evaluated {
  * with the largest ratio speaks for the rest (named in its summary); a dimension value is
  * watched apart only while its meter's total is not itself anomalous; and spend alerts only
  * when usage is not (a switch to a dearer model shows in spend while token counts look normal).
+ * `projected`: judge the current hour so far (its `projected` detections) instead of `hour`'s.
  */
 export function groupFindings(
   evaluated: readonly Evaluated[],
   hour: number,
-  detectionOf: (e: Evaluated) => Detection | undefined,
+  projected = false,
 ): HourFinding[] {
+  const detectionOf = (e: Evaluated): Detection | undefined =>
+    projected ? e.projected?.detection : e.detection;
   const groups = new Map<string, Evaluated[]>();
   for (const e of evaluated) {
     const id = `${e.group}\u0000${e.dimKey}`;
@@ -107,18 +110,14 @@ export function groupFindings(
       const spend = first.group === SPEND_GROUP;
       const alertKind: AlertKind = spend ? `spend_${kind}` : `usage_${kind}`;
       const { key } = speaker.series;
-      const subject = describe(key, speaker.unit);
-      const others = hits
-        .slice(1)
-        .map((x) => `${describe(x.e.series.key, x.e.unit)} ${x.d.ratio.toFixed(1)}×`);
+      const subject = describe(key);
+      const others = hits.slice(1).map((x) => `${describe(x.e.series.key)} ${x.d.ratio.toFixed(1)}×`);
       const texts = textsFor(
         alertKind,
         key.tenant,
         subject,
         speaker.unit,
-        lead?.e.projected?.minutes === undefined || detectionOf(lead.e) !== lead.e.projected?.detection
-          ? undefined
-          : lead.e.projected.minutes,
+        projected ? lead?.e.projected?.minutes : undefined,
       );
       findings.push({
         incidentKey: `${key.tenant}|${alertKind}|${first.group}|${first.dimKey}`,

@@ -68,14 +68,11 @@ export async function draftInvoice(
   const adjustments = await adjustmentsBefore(deps, catalog.compiled, profile, period);
   const grants = await deps.credits.listGrants(profile.tenant);
   const subtotal = subtotalMinor(rating.rated, adjustments.lines, rating.currency);
-  const credits = applyCredits(
-    grants.map((g) => ({ ...g, id: g.id })),
-    {
-      currency: rating.currency.code,
-      periodEnd: toIso(period.end),
-      totalMinor: subtotal > 0n ? subtotal : 0n,
-    },
-  );
+  const credits = applyCredits(grants, {
+    currency: rating.currency.code,
+    periodEnd: toIso(period.end),
+    totalMinor: subtotal > 0n ? subtotal : 0n,
+  });
   const invoice = composeInvoice({
     id: invoiceIdOf(profile.tenant, toIso(period.start)),
     tenant: profile.tenant,

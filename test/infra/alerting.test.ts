@@ -4,37 +4,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTOR_SCHEDULE, readTollgateConfig } from '../../infra/config.js';
 import { createTollgateApp } from '../../infra/tollgate-app.js';
 import {
+  getAtt,
+  idOf,
   nagFindings,
   removeOutdirs,
+  resourceOf,
   type Statement,
   type Synthesized,
+  statementsOf,
   synthesize as synthesizeStack,
 } from './synth-support.js';
 
 afterAll(removeOutdirs);
 
 const synthesize = (context: Record<string, unknown>): Synthesized => synthesizeStack(context, 'alerting');
-
-/** The one resource of `type` at construct path `path` (`AlertingNotifierDlq`, not `…DlqPolicy`). */
-function idOf(template: Template, type: string, path: string): string {
-  const ids = Object.keys(template.findResources(type)).filter((id) =>
-    new RegExp(`^${path}[0-9A-F]{8}$`).test(id),
-  );
-  expect(ids, `exactly one ${type} at ${path}`).toHaveLength(1);
-  return ids[0]!;
-}
-
-function resourceOf(template: Template, type: string, path: string) {
-  return template.findResources(type)[idOf(template, type, path)]!;
-}
-
-const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
-
-function statementsOf(template: Template, rolePrefix: string): Statement[] {
-  return Object.entries(template.findResources('AWS::IAM::Policy'))
-    .filter(([id]) => id.startsWith(rolePrefix))
-    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Statement[]);
-}
 
 /** The actions of the statements naming the resource with logical id `id` (and no other). */
 function actionsOnId(statements: Statement[], id: string): string[] {

@@ -4,10 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GRACE_HOURS, DEFAULT_INVOICE_SCHEDULE, readTollgateConfig } from '../../infra/config.js';
 import { createTollgateApp } from '../../infra/tollgate-app.js';
 import {
+  getAtt,
+  idOf,
   nagFindings,
   removeOutdirs,
+  resourceOf,
   type Statement,
   type Synthesized,
+  statementsOf,
   synthesize as synthesizeStack,
 } from './synth-support.js';
 
@@ -16,26 +20,6 @@ afterAll(removeOutdirs);
 const synthesize = (context: Record<string, unknown>): Synthesized => synthesizeStack(context, 'invoicing');
 
 /** A logical id: the construct path without separators, then an 8-digit hash. */
-const logicalId = (path: string) => new RegExp(`^${path}[0-9A-F]{8}$`);
-
-/** The one resource of `type` at construct path `path` (`InvoicingJobs`, not `InvoicingJobsDlq`). */
-function idOf(template: Template, type: string, path: string): string {
-  const ids = Object.keys(template.findResources(type)).filter((id) => logicalId(path).test(id));
-  expect(ids, `exactly one ${type} at ${path}`).toHaveLength(1);
-  return ids[0]!;
-}
-
-function resourceOf(template: Template, type: string, prefix: string) {
-  return template.findResources(type)[idOf(template, type, prefix)]!;
-}
-
-const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
-
-function statementsOf(template: Template, rolePrefix: string): Statement[] {
-  return Object.entries(template.findResources('AWS::IAM::Policy'))
-    .filter(([id]) => id.startsWith(rolePrefix))
-    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Statement[]);
-}
 
 /** The actions of the statements naming the resource at construct path `path`. */
 function actionsOn(statements: Statement[], path: string): string[] {

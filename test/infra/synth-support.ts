@@ -6,6 +6,7 @@ import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { expect } from 'vitest';
 import { createTollgateApp, type TollgateApp } from '../../infra/tollgate-app.js';
 
 const CDK_JSON = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
@@ -47,4 +48,26 @@ export function nagFindings(app: App): string[] {
     .violations.flatMap((violation) =>
       violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
     );
+}
+
+/** The one resource of `type` at construct path `path` (`InvoicingJobs`, not `InvoicingJobsDlq`). */
+export function idOf(template: Template, type: string, path: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) =>
+    new RegExp(`^${path}[0-9A-F]{8}$`).test(id),
+  );
+  expect(ids, `exactly one ${type} at ${path}`).toHaveLength(1);
+  return ids[0]!;
+}
+
+export function resourceOf(template: Template, type: string, path: string) {
+  return template.findResources(type)[idOf(template, type, path)]!;
+}
+
+export const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+
+/** The statements of the IAM policies whose logical id starts with `rolePrefix`. */
+export function statementsOf(template: Template, rolePrefix: string): Statement[] {
+  return Object.entries(template.findResources('AWS::IAM::Policy'))
+    .filter(([id]) => id.startsWith(rolePrefix))
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Statement[]);
 }
