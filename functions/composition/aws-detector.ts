@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { parseDetectorOptions } from '../../shared/alerts/detection/detector-options.js';
+import { DEFAULT_INCIDENT_OPTIONS } from '../../shared/alerts/incident.js';
 import type { DetectionDeps } from '../../shared/alerts/run-detection.js';
 import { SnsAlertPublisher } from '../adapters/sns/sns-alert-publisher.js';
 import { alertingDeps } from './alerting-deps.js';
@@ -19,6 +20,13 @@ const schema = z.object({
   TOLLGATE_DETECTOR_OPTIONS: z.string().optional(),
   /** Spend alerts need at least this much spend per hour (in the plan's currency). */
   TOLLGATE_MIN_SPEND_PER_HOUR: z.coerce.number().positive().default(1),
+  /** A spike resolves once its rate has been normal this long (see shared/alerts/quiet-resolution.ts). */
+  TOLLGATE_RESOLVE_AFTER_QUIET_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(1440)
+    .default(DEFAULT_INCIDENT_OPTIONS.resolveAfterQuietMinutes),
   AWS_REGION: z.string().min(1),
 });
 
@@ -49,5 +57,9 @@ export function awsDetectorDeps(env: NodeJS.ProcessEnv = process.env): Detection
     clock: Date.now,
     detector,
     minSpendPerHour: config.TOLLGATE_MIN_SPEND_PER_HOUR,
+    incidents: {
+      ...DEFAULT_INCIDENT_OPTIONS,
+      resolveAfterQuietMinutes: config.TOLLGATE_RESOLVE_AFTER_QUIET_MINUTES,
+    },
   });
 }

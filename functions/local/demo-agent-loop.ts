@@ -3,10 +3,12 @@
  * (sent once, backdated, as a producer would backfill), keeps a steady pace; a minute into the
  * demo it gets stuck in a loop and sends 40× its usual tokens for five minutes, then stops. The
  * detector opens one alert within one detection cycle (the hour so far, projected), keeps quiet
- * while the incident merely continues, and resolves it once a full hour is normal again.
+ * while the incident merely continues, and resolves it once the agent's rate has been normal for
+ * a few minutes (`LOCAL_QUIET_MINUTES`).
  */
 import { ulid } from 'ulid';
 import { DAY_MS, HOUR_MS } from '../../shared/time/windows.js';
+import { LOCAL_QUIET_MINUTES } from './local-alerting.js';
 
 export const LOOP_TENANT = 'hooli';
 /** Tokens per second of the ordinary pace (≈ 216,000 an hour). */
@@ -82,7 +84,7 @@ export function agentLoopTraffic(tick: number, nowMs: number): { events: Event[]
   if (tick === LOOP_STARTS_AT + LOOP_LASTS) {
     return {
       events,
-      note: `demo: ${LOOP_TENANT}'s agent loop stopped; the alert resolves once a full hour is normal again`,
+      note: `demo: ${LOOP_TENANT}'s agent loop stopped; the alert resolves once its rate has been normal for ${LOCAL_QUIET_MINUTES} minutes`,
     };
   }
   return { events };

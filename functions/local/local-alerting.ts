@@ -15,6 +15,9 @@ import { ConsoleAlertPublisher } from '../adapters/local/console-alert-publisher
 import { SlackWebhookPoster } from '../adapters/slack/slack-webhook-poster.js';
 import { alertingDeps } from '../composition/alerting-deps.js';
 
+/** Quiet minutes before a spike resolves locally (the demo's loop resolves this long after it stops). */
+export const LOCAL_QUIET_MINUTES = 5;
+
 export interface LocalAlertingOptions {
   readonly dynamodb: DynamoDBClient;
   readonly tables: Readonly<Record<TableId, string>>;
@@ -48,9 +51,13 @@ export function startLocalAlerting(options: LocalAlertingOptions) {
     clock: options.clock ?? Date.now,
     detector: DEFAULT_DETECTOR_OPTIONS,
     minSpendPerHour: 1,
-    // Locally one normal hour resolves an incident (two on AWS), so the demo's alert resolves
-    // within about an hour of its loop stopping.
-    incidents: { ...DEFAULT_INCIDENT_OPTIONS, resolveAfterHours: 1 },
+    // Locally a spike resolves after 5 quiet minutes (30 on AWS) and any incident after one
+    // normal hour (two on AWS), so the demo's alert resolves minutes after its loop stops.
+    incidents: {
+      ...DEFAULT_INCIDENT_OPTIONS,
+      resolveAfterHours: 1,
+      resolveAfterQuietMinutes: LOCAL_QUIET_MINUTES,
+    },
   });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();

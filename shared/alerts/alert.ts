@@ -84,6 +84,19 @@ export interface AlertHistoryEntry {
   readonly by?: string;
 }
 
+/**
+ * What a run saw of an open spike's series, for the next run to measure the rate in between:
+ * each series' usage since the start of `hour`, at `at`; and since when that rate has been
+ * back within the band (absent while it is not).
+ */
+export interface RateWatch {
+  readonly at: string;
+  readonly hour: string;
+  /** Per series (its meter key, or `spend`): its total from `hour` through `at`. */
+  readonly values: Readonly<Record<string, number>>;
+  readonly quietSince?: string;
+}
+
 /** The stored alert: the incident, its latest numbers, and its history. */
 export interface Alert {
   readonly id: string;
@@ -111,6 +124,8 @@ export interface Alert {
   readonly normalHours: number;
   /** The last closed hour evaluated (ISO): re-running the detector on it changes nothing. */
   readonly evaluatedHour: string;
+  /** An open spike's recent rate, watched between runs so it resolves minutes after it ends. */
+  readonly watch?: RateWatch;
   readonly history: readonly AlertHistoryEntry[];
   /**
    * The message this alert still owes its subscribers: set in the write that opens, updates or

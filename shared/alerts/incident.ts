@@ -13,9 +13,19 @@ export interface IncidentOptions {
   readonly resolveAfterHours: number;
   /** An update is sent when the ratio reaches this multiple of the last notified ratio (default 2). */
   readonly updateFactor: number;
+  /**
+   * A spike also resolves once its rate, measured between detector runs, has been back within
+   * the band for this many minutes (default 30), without waiting for whole normal hours.
+   * See quiet-resolution.ts.
+   */
+  readonly resolveAfterQuietMinutes: number;
 }
 
-export const DEFAULT_INCIDENT_OPTIONS: IncidentOptions = { resolveAfterHours: 2, updateFactor: 2 };
+export const DEFAULT_INCIDENT_OPTIONS: IncidentOptions = {
+  resolveAfterHours: 2,
+  updateFactor: 2,
+  resolveAfterQuietMinutes: 30,
+};
 
 /** What the detector saw in one closed hour of one series. */
 export interface HourFinding {

@@ -16,7 +16,7 @@ import type { RollupRow, UsageReader } from '../usage/ports.js';
 import type { Alert } from './alert.js';
 import { alertMessageOf } from './alert-message.js';
 import { creditFindings } from './credit-alerts.js';
-import { type Detection, detectAnomalies, isNormal } from './detection/detector.js';
+import { type Detection, detectAnomalies, expectedInHour, isNormal } from './detection/detector.js';
 import type { DetectorOptions } from './detection/detector-options.js';
 import { fillHours, type HourlySeries } from './detection/hourly-series.js';
 import {
@@ -26,7 +26,8 @@ import {
   stepIncident,
 } from './incident.js';
 import type { AlertPublisher, AlertStore } from './ports.js';
-import { type Evaluated, groupFindings, SPEND_GROUP } from './series-findings.js';
+import { resolvesByRate, stepQuiet, type WatchedSeries } from './quiet-resolution.js';
+import { type Evaluated, groupFindings, incidentKeyFor, SPEND_GROUP } from './series-findings.js';
 import { spendThresholdFindings } from './spend-thresholds.js';
 import { isWatchable, spendSeries, usageSeries } from './usage-series.js';
 
@@ -140,6 +141,7 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
         group,
         dimKey: groupKeyOf(s.key.dimensions),
         detection: detectAnomalies(s, options, now).find((d) => d.hourStart === hour),
+        options,
         ...(projected === undefined ? {} : { projected }),
         normal: isNormal(s, options, now),
         recent: fillHours(s.points, hour + HOUR_MS - DAY_MS, hour + HOUR_MS).map(
@@ -147,6 +149,7 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
         ),
       };
     });
+    let spikesOpen = [...open.values()].some(resolvesByRate);
     const step = async (finding: HourFinding, openOnly: boolean): Promise<void> => {
       let current = open.get(finding.incidentKey);
       if (openOnly && current !== undefined) return;
@@ -163,6 +166,7 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
         next.action === 'open' ? await deps.alerts.open(next.alert) : await deps.alerts.update(next.alert);
       if (!written || next.action === 'record') return; // another run got there first; it sends the message
       counts[next.action === 'open' ? 'opened' : next.action === 'update' ? 'updated' : 'resolved'] += 1;
+      if (resolvesByRate(next.alert)) spikesOpen = true;
       await publishOwed(next.alert, deps);
     };
     for (const finding of groupFindings(evaluated, hour)) await step(finding, false);
@@ -193,6 +197,25 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
     const projectedHour = hour + HOUR_MS;
     for (const finding of groupFindings(evaluated, projectedHour, true)) {
       if (finding.anomaly !== undefined) await step(finding, true);
+    }
+    // Open spikes: their rate since the last run, to resolve minutes after they end.
+    if (!spikesOpen) return;
+    const current = await deps.alerts.list({ tenant: profile.tenant, state: 'open', limit: 1000 });
+    for (const alert of current.alerts.filter(resolvesByRate)) {
+      const watched: WatchedSeries[] = evaluated
+        .filter((e) => incidentKeyFor(profile.tenant, alert.kind, e.group, e.dimKey) === alert.incidentKey)
+        .map((e) => ({
+          id: e.series.key.meter,
+          points: e.series.points,
+          expected: expectedInHour(e.series, e.options, hour + HOUR_MS),
+          options: e.options,
+        }));
+      const next = stepQuiet(alert, watched, now, incidentOptions);
+      if (next.action === 'none' || !(await deps.alerts.update(next.alert))) continue;
+      if (next.action === 'resolve') {
+        counts.resolved += 1;
+        await publishOwed(next.alert, deps);
+      }
     }
   };
 

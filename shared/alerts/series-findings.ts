@@ -1,6 +1,7 @@
 import { HOUR_MS, toIso } from '../time/windows.js';
 import type { AlertKind, AlertSeverity } from './alert.js';
 import type { Detection } from './detection/detector.js';
+import type { DetectorOptions } from './detection/detector-options.js';
 import type { HourlySeries } from './detection/hourly-series.js';
 import type { HourFinding } from './incident.js';
 
@@ -49,6 +50,11 @@ function textsFor(
 /** Spend series are grouped apart from the event types. */
 export const SPEND_GROUP = 'spend';
 
+/** The incident key of a tenant's `kind` alerts on a group (event type, or spend) and dimension value. */
+export function incidentKeyFor(tenant: string, kind: AlertKind, group: string, dimKey: string): string {
+  return `${tenant}|${kind}|${group}|${dimKey}`;
+}
+
 export interface Evaluated {
   readonly series: HourlySeries;
   readonly unit: string;
@@ -57,6 +63,8 @@ export interface Evaluated {
   /** The series' dimension values as a group key (`''` for a meter's total). */
   readonly dimKey: string;
   readonly detection: Detection | undefined;
+  /** The options the series was judged with (spend has its own minimum volume). */
+  readonly options: DetectorOptions;
   readonly projected?: { readonly detection: Detection; readonly minutes: number };
   readonly normal: boolean;
   readonly recent: number[];
@@ -120,7 +128,7 @@ export function groupFindings(
         projected ? lead?.e.projected?.minutes : undefined,
       );
       findings.push({
-        incidentKey: `${key.tenant}|${alertKind}|${first.group}|${first.dimKey}`,
+        incidentKey: incidentKeyFor(key.tenant, alertKind, first.group, first.dimKey),
         kind: alertKind,
         tenant: key.tenant,
         meter: key.meter,

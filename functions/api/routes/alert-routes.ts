@@ -57,6 +57,7 @@ export function alertJson(alert: Alert) {
     version: ___,
     normalHours: ____,
     evaluatedHour: _____,
+    watch: ______,
     ...rest
   } = alert;
   return rest;

@@ -235,3 +235,36 @@ export function isNormal(series: HourlySeries, options: DetectorOptions, nowMs: 
   const { fromMs, toMs } = detectionWindow(options, nowMs, 1);
   return isNormalInHours(toHourlyValues(series.points, fromMs, toMs), options, nowMs);
 }
+
+/**
+ * The usage expected in the hour starting at `hourStart` (the current one, say), from its
+ * baseline over the hours before it; `undefined` without enough history to judge. Points at or
+ * after `hourStart` are ignored.
+ */
+export function expectedInHour(
+  series: HourlySeries,
+  options: DetectorOptions,
+  hourStart: number,
+): number | undefined {
+  const nowMs = hourStart + HOUR_MS;
+  const { fromMs, toMs } = detectionWindow(options, nowMs, 1);
+  const points = series.points.filter((p) => p.hourStart < hourStart);
+  const win = windowOf(toHourlyValues(points, fromMs, toMs), fromMs, toMs);
+  return judgeHour(win, win.w.length - 1, options)?.baseline.expected;
+}
+
+/**
+ * True when usage at `perHour` (a rate measured over the last minutes, scaled to an hour) is
+ * back within a spike's band: under minVolume, or under spikeRatio / 1.5 × expected (the same
+ * hysteresis as `isNormal`). Without an expected value, only under minVolume.
+ */
+export function isRateNormal(
+  perHour: number,
+  expected: number | undefined,
+  options: DetectorOptions,
+): boolean {
+  if (perHour < options.minVolume) return true;
+  if (expected === undefined) return false;
+  const floor = Math.max(expected, RATIO_FLOOR_OF_MIN_VOLUME * options.minVolume);
+  return perHour / floor < options.spikeRatio / RESOLVE_SPIKE_DIVISOR;
+}

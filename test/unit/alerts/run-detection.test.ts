@@ -56,6 +56,26 @@ function hourly(fromMs: number, hours: number, tokens: number): void {
   }
 }
 
+/** Usage at `perHour` tokens an hour over `[fromMs, toMs)`, in each hour's counter: as it arrives. */
+function flow(fromMs: number, toMs: number, perHour: number): void {
+  const meter = catalog.meter('input_tokens');
+  if (meter === undefined) throw new Error('meter');
+  for (let t = fromMs; t < toMs; ) {
+    const hourStart = Math.floor(t / HOUR_MS) * HOUR_MS;
+    const end = Math.min(toMs, hourStart + HOUR_MS);
+    const tokens = Math.round((perHour * (end - t)) / HOUR_MS);
+    usage.add('acme', meter, new Date(hourStart).toISOString(), tokens, { model: 'gpt-4o' });
+    t = end;
+  }
+}
+
+/** Runs the detector at `at`, usage having flowed at `perHour` since the previous run. */
+async function runAt(at: number, perHour: number, extra: Partial<DetectionDeps> = {}) {
+  flow(now, at, perHour);
+  now = at;
+  return runDetection({ ...deps(), ...extra });
+}
+
 /** Runs the detector just after the hour starting at `hourStart` closed. */
 async function runAfter(hourStart: number) {
   now = hourStart + HOUR_MS + 5 * 60_000;
@@ -91,11 +111,14 @@ describe('the detector run', () => {
   });
 
   it('sends nothing more when the same hour is evaluated again, or the spike merely continues', async () => {
-    hourly(SPIKE, 2, 60_000);
-    await runAfter(SPIKE);
-    now += 60_000;
+    // 60,000 tokens an hour (6×) from the spike's start, arriving as the detector runs.
+    now = SPIKE;
+    await runAt(SPIKE + HOUR_MS + 5 * 60_000, 60_000);
+    await runAt(now + 60_000, 60_000);
+    now -= 60_000; // the same instant again: a retried run
     await runDetection(deps());
-    await runAfter(SPIKE + HOUR_MS);
+    now += 60_000;
+    await runAt(SPIKE + 2 * HOUR_MS + 5 * 60_000, 60_000);
     expect(publisher.messages.map((m) => m.type)).toEqual(['alert.opened']);
     expect(
       [...alerts.alerts.values()].every(
@@ -105,17 +128,23 @@ describe('the detector run', () => {
   });
 
   it('updates the alert when the spike grows past twice what was notified, then resolves it after two normal hours', async () => {
-    hourly(SPIKE, 1, 40_000);
-    hourly(SPIKE + HOUR_MS, 1, 120_000);
-    hourly(SPIKE + 2 * HOUR_MS, 2, 10_000);
-    await runAfter(SPIKE);
-    await runAfter(SPIKE + HOUR_MS);
-    await runAfter(SPIKE + 2 * HOUR_MS);
+    // Hourly runs, and a quiet rule slower than the hours: resolution by whole normal hours.
+    const slowQuiet = {
+      incidents: { resolveAfterHours: 2, updateFactor: 2, resolveAfterQuietMinutes: 24 * 60 },
+    };
+    const runAfterHour = (hour: number, perHour: number) =>
+      runAt(hour + HOUR_MS + 5 * 60_000, perHour, slowQuiet);
+    now = SPIKE;
+    flow(SPIKE, SPIKE + HOUR_MS, 40_000);
+    flow(SPIKE + HOUR_MS, SPIKE + 2 * HOUR_MS, 120_000);
+    await runAfterHour(SPIKE, 0);
+    await runAfterHour(SPIKE + HOUR_MS, 10_000);
+    await runAfterHour(SPIKE + 2 * HOUR_MS, 10_000);
     expect(publisher.messages.filter((m) => m.dimensions.model === undefined).map((m) => m.type)).toEqual([
       'alert.opened',
       'alert.updated',
     ]);
-    await runAfter(SPIKE + 3 * HOUR_MS);
+    await runAfterHour(SPIKE + 3 * HOUR_MS, 10_000);
     const total = publisher.messages.filter((m) => m.dimensions.model === undefined);
     expect(total.map((m) => m.type)).toEqual(['alert.opened', 'alert.updated', 'alert.resolved']);
     expect(new Set(total.map((m) => m.alertId)).size).toBe(1);
@@ -151,6 +180,38 @@ describe('the detector run', () => {
     hourly(SPIKE, 1, 40_000);
     await runAfter(SPIKE);
     expect(publisher.messages).toHaveLength(1);
+  });
+
+  it('resolves a spike once its rate has been normal for 30 minutes, and the hour that held it does not reopen it', async () => {
+    // A runaway agent: 100,000 tokens an hour (10×) for the hour's first 15 minutes, then the
+    // usual 10,000; the detector runs every 5 minutes.
+    now = SPIKE;
+    await runAt(SPIKE + 12 * 60_000, 100_000);
+    expect(publisher.messages.map((m) => m.type)).toEqual(['alert.opened']);
+    await runAt(SPIKE + 15 * 60_000, 100_000); // the loop's last minutes
+    for (let minute = 20; minute <= 45; minute += 5) await runAt(SPIKE + minute * 60_000, 10_000);
+    // Quiet since the run at :15 for 30 minutes at :45: resolved, as of :15.
+    expect(publisher.messages.map((m) => m.type)).toEqual(['alert.opened', 'alert.resolved']);
+    const [opened, resolved] = publisher.messages;
+    expect(resolved).toMatchObject({
+      alertId: opened?.alertId,
+      state: 'resolved',
+      resolvedAt: '2026-11-08T00:15:00.000Z',
+      updatedAt: '2026-11-08T00:45:00.000Z',
+    });
+    // The closed hour still holds the spike (32,500 tokens, 3.25×), and the next one is normal.
+    for (let minute = 65; minute <= 120; minute += 5) await runAt(SPIKE + minute * 60_000, 10_000);
+    expect(publisher.messages).toHaveLength(2);
+  });
+
+  it('keeps a spike open while its rate stays high', async () => {
+    now = SPIKE;
+    await runAt(SPIKE + 15 * 60_000, 100_000);
+    for (let minute = 20; minute <= 55; minute += 5) await runAt(SPIKE + minute * 60_000, 100_000);
+    expect(publisher.messages.map((m) => m.type)).toEqual(['alert.opened']);
+    const [alert] = [...alerts.alerts.values()].filter((a) => a.state === 'open');
+    expect(alert?.watch).toMatchObject({ at: '2026-11-08T00:55:00.000Z', hour: '2026-11-08T00:00:00.000Z' });
+    expect(alert?.watch?.quietSince).toBeUndefined();
   });
 
   it('does not project before ten minutes of the hour have passed', async () => {
