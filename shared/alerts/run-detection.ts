@@ -16,7 +16,14 @@ import type { RollupRow, UsageReader } from '../usage/ports.js';
 import type { Alert } from './alert.js';
 import { alertMessageOf } from './alert-message.js';
 import { creditFindings } from './credit-alerts.js';
-import { type Detection, detectAnomalies, expectedInHour, isNormal } from './detection/detector.js';
+import {
+  baselineInHour,
+  type Detection,
+  detectAnomalies,
+  expectedInHour,
+  isNormal,
+  spikeOf,
+} from './detection/detector.js';
 import type { DetectorOptions } from './detection/detector-options.js';
 import { fillHours, type HourlySeries } from './detection/hourly-series.js';
 import {
@@ -37,8 +44,9 @@ export const HISTORY_MS = 28 * DAY_MS;
 /**
  * A spike can open an alert before its hour closes: once this much of the current hour has
  * passed, the hour's usage so far is projected to the whole hour and checked for a spike (only:
- * a partial hour says little about a drop). So a runaway agent pages within minutes, not at the
- * top of the next hour; the closed hour then carries the incident on as usual.
+ * a partial hour says little about a drop); before it, the sliding hour ending now is checked.
+ * So a runaway agent pages within minutes, not at the top of the next hour; the closed hour then
+ * carries the incident on as usual.
  */
 export const PROJECT_AFTER_MS = 10 * 60_000;
 
@@ -228,22 +236,55 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
   return { ...counts, hour: toIso(hour) };
 }
 
-/** A spike in the current partial hour, its usage so far projected to the whole hour. */
+/**
+ * A spike in the current partial hour. From `PROJECT_AFTER_MS` on, the hour's usage so far
+ * projected to the whole hour; before it (too little of the hour to scale up ×6 or more) the
+ * sliding hour ending now: the hour so far plus the previous hour's pro rata remainder, against
+ * the two hours' expected values blended the same way (so the first minutes after a busy hour
+ * that ends sharply, as business hours do, are not a spike), and only while the hour so far is
+ * itself at a spike's pace.
+ */
 function projectedSpike(
   series: HourlySeries,
   options: DetectorOptions,
   now: number,
   enabled: boolean,
-): { detection: Detection; hour: number; minutes: number } | undefined {
+): { detection: Detection; hour: number; minutes: number; sliding: boolean } | undefined {
+  if (!enabled) return undefined;
   const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
   const elapsed = now - hour;
-  if (!enabled || elapsed < PROJECT_AFTER_MS) return undefined;
-  const scale = HOUR_MS / elapsed;
-  const points = series.points.map((p) =>
-    p.hourStart === hour ? { hourStart: p.hourStart, value: p.value * scale } : p,
+  const minutes = Math.floor(elapsed / 60_000);
+  if (elapsed >= PROJECT_AFTER_MS) {
+    const scale = HOUR_MS / elapsed;
+    const points = series.points.map((p) =>
+      p.hourStart === hour ? { hourStart: p.hourStart, value: p.value * scale } : p,
+    );
+    const detection = detectAnomalies({ key: series.key, points }, options, hour + HOUR_MS).find(
+      (d) => d.hourStart === hour && d.kind === 'spike',
+    );
+    return detection === undefined ? undefined : { detection, hour, minutes, sliding: false };
+  }
+  const current = baselineInHour(series, options, hour);
+  const previous = baselineInHour(series, options, hour - HOUR_MS);
+  if (current === undefined || previous === undefined) return undefined;
+  const share = elapsed / HOUR_MS;
+  const valueOf = (start: number) =>
+    series.points.reduce((sum, p) => (p.hourStart === start ? sum + p.value : sum), 0);
+  // The spike must be going on now: the hour so far at a spike's pace by itself, so the tail of
+  // a spike that ended (or was resolved) in the previous hour does not open a new one.
+  if (valueOf(hour) < options.spikeRatio * current.expected * share) return undefined;
+  const observed = valueOf(hour) + valueOf(hour - HOUR_MS) * (1 - share);
+  const blend = (a: number, b: number) => a * share + b * (1 - share);
+  const detection = spikeOf(
+    series.key,
+    hour,
+    observed,
+    {
+      kind: current.kind,
+      expected: blend(current.expected, previous.expected),
+      spread: blend(current.spread, previous.spread),
+    },
+    options,
   );
-  const detection = detectAnomalies({ key: series.key, points }, options, hour + HOUR_MS).find(
-    (d) => d.hourStart === hour && d.kind === 'spike',
-  );
-  return detection === undefined ? undefined : { detection, hour, minutes: Math.floor(elapsed / 60_000) };
+  return detection === undefined ? undefined : { detection, hour, minutes, sliding: true };
 }

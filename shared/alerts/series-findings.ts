@@ -20,7 +20,7 @@ function textsFor(
   tenant: string,
   subject: string,
   unit: string,
-  projectedFromMinutes?: number,
+  projection?: { readonly minutes: number; readonly sliding: boolean },
 ) {
   return (alert: {
     severity: AlertSeverity;
@@ -37,9 +37,11 @@ function textsFor(
         ? `${tenant}: ${subject} is ${ratio} its normal level`
         : `${tenant}: ${subject} dropped to ${ratio} of its normal level`,
       summary:
-        projectedFromMinutes === undefined
+        projection === undefined
           ? `${subject} was ${alert.observed} ${unit} in the last hour against ${alert.expected ?? '?'} ${unit} expected for that hour, since ${since}.`
-          : `${subject} is on pace for ${alert.observed} ${unit} this hour (projected from its first ${projectedFromMinutes} minutes) against ${alert.expected ?? '?'} ${unit} expected, since ${since}.`,
+          : projection.sliding
+            ? `${subject} was about ${alert.observed} ${unit} over the last 60 minutes against ${alert.expected ?? '?'} ${unit} expected, since ${since}.`
+            : `${subject} is on pace for ${alert.observed} ${unit} this hour (projected from its first ${projection.minutes} minutes) against ${alert.expected ?? '?'} ${unit} expected, since ${since}.`,
       action: spike
         ? 'Check for a runaway agent, a retry loop or unbatched embeddings in this tenant; its entitlements and the upcoming invoice show what it costs.'
         : 'Check the producer of these events: a broken SDK, a revoked ingest key or a stopped service loses revenue. Quarantine (GET /v1/quarantine) shows rejected events.',
@@ -65,7 +67,8 @@ export interface Evaluated {
   readonly detection: Detection | undefined;
   /** The options the series was judged with (spend has its own minimum volume). */
   readonly options: DetectorOptions;
-  readonly projected?: { readonly detection: Detection; readonly minutes: number };
+  /** The current hour's spike so far: projected from `minutes`, or over the sliding hour ending now. */
+  readonly projected?: { readonly detection: Detection; readonly minutes: number; readonly sliding: boolean };
   readonly normal: boolean;
   readonly recent: number[];
 }
@@ -125,7 +128,7 @@ export function groupFindings(
         key.tenant,
         subject,
         speaker.unit,
-        projected ? lead?.e.projected?.minutes : undefined,
+        projected ? lead?.e.projected : undefined,
       );
       findings.push({
         incidentKey: incidentKeyFor(key.tenant, alertKind, first.group, first.dimKey),

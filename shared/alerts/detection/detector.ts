@@ -111,13 +111,17 @@ interface HourVerdict {
   readonly ratio: number;
 }
 
+/** observed / expected, expected floored at minVolume / 100. */
+function ratioOf(observed: number, baseline: Baseline, options: DetectorOptions): number {
+  return observed / Math.max(baseline.expected, RATIO_FLOOR_OF_MIN_VOLUME * options.minVolume);
+}
+
 function judgeHour(win: Window, t: number, options: DetectorOptions): HourVerdict | undefined {
   if (t < 0 || t - win.historyStart < options.minHistoryHours) return undefined;
   const baseline = baselineAt(win.w, win.historyStart, t, options);
   if (baseline === undefined) return undefined;
   const observed = win.w[t]!;
-  const ratio = observed / Math.max(baseline.expected, RATIO_FLOOR_OF_MIN_VOLUME * options.minVolume);
-  return { t, observed, baseline, ratio };
+  return { t, observed, baseline, ratio: ratioOf(observed, baseline, options) };
 }
 
 function spikeAt(
@@ -126,14 +130,29 @@ function spikeAt(
   key: SeriesKey,
   options: DetectorOptions,
 ): Detection | undefined {
-  const { observed, baseline, ratio } = hour;
+  return spikeOf(key, win.fromMs + hour.t * HOUR_MS, hour.observed, hour.baseline, options);
+}
+
+/**
+ * The spike rule on one observation against its baseline: observed ≥ minVolume, ratio ≥
+ * spikeRatio and z ≥ sensitivity. Exported for windows other than a closed hour (the detector
+ * run's sliding hour at the start of an hour).
+ */
+export function spikeOf(
+  key: SeriesKey,
+  hourStart: number,
+  observed: number,
+  baseline: Baseline,
+  options: DetectorOptions,
+): Detection | undefined {
+  const ratio = ratioOf(observed, baseline, options);
   if (observed < options.minVolume || ratio < options.spikeRatio) return undefined;
   const score = (observed - baseline.expected) / baseline.spread;
   if (score < options.sensitivity) return undefined;
   return {
     kind: 'spike',
     key,
-    hourStart: win.fromMs + hour.t * HOUR_MS,
+    hourStart,
     observed,
     expected: baseline.expected,
     ratio,
@@ -246,11 +265,19 @@ export function expectedInHour(
   options: DetectorOptions,
   hourStart: number,
 ): number | undefined {
-  const nowMs = hourStart + HOUR_MS;
-  const { fromMs, toMs } = detectionWindow(options, nowMs, 1);
+  return baselineInHour(series, options, hourStart)?.expected;
+}
+
+/** The baseline of the hour starting at `hourStart`, from the hours before it (see `expectedInHour`). */
+export function baselineInHour(
+  series: HourlySeries,
+  options: DetectorOptions,
+  hourStart: number,
+): Baseline | undefined {
+  const { fromMs, toMs } = detectionWindow(options, hourStart + HOUR_MS, 1);
   const points = series.points.filter((p) => p.hourStart < hourStart);
   const win = windowOf(toHourlyValues(points, fromMs, toMs), fromMs, toMs);
-  return judgeHour(win, win.w.length - 1, options)?.baseline.expected;
+  return judgeHour(win, win.w.length - 1, options)?.baseline;
 }
 
 /**

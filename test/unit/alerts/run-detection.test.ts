@@ -214,10 +214,42 @@ describe('the detector run', () => {
     expect(alert?.watch?.quietSince).toBeUndefined();
   });
 
-  it('does not project before ten minutes of the hour have passed', async () => {
+  it('before ten minutes of the hour, judges the sliding hour rather than scaling up the hour so far', async () => {
+    // 20,000 tokens in 5 minutes would project to 240,000 (24×); the last 60 minutes held about
+    // 20,000 + 55/60 × 10,000 ≈ 29,200 (2.9×): under the 3× of a spike.
     hourly(SPIKE, 1, 20_000);
     now = SPIKE + 5 * 60_000;
     expect(await runDetection(deps())).toMatchObject({ opened: 0 });
+  });
+
+  it('opens an alert minutes into an hour from the sliding hour, when the agent loops from the hour start', async () => {
+    // 400,000 tokens an hour (40×) from 00:01; the detector runs every minute.
+    now = SPIKE;
+    await runAt(SPIKE + 60_000, 10_000);
+    let minute = 1;
+    while (publisher.messages.length === 0 && minute < 10) await runAt(SPIKE + ++minute * 60_000, 400_000);
+    expect(minute).toBeLessThanOrEqual(5);
+    expect(publisher.messages).toHaveLength(1);
+    expect(publisher.messages[0]).toMatchObject({ type: 'alert.opened', kind: 'usage_spike' });
+    expect(publisher.messages[0]?.summary).toContain('over the last 60 minutes');
+  });
+
+  it('does not page in the first minutes after a busy hour that ends sharply (business hours)', async () => {
+    // A week of 100,000 tokens an hour from 09:00 to 18:00 and 2,000 otherwise, then 18:05.
+    usage = new InMemoryUsage();
+    const meter = catalog.meter('input_tokens');
+    if (meter === undefined) throw new Error('meter');
+    const end = SPIKE + 18 * HOUR_MS;
+    for (let h = START; h < end; h += HOUR_MS) {
+      const hourOfDay = new Date(h).getUTCHours();
+      const tokens = hourOfDay >= 9 && hourOfDay < 18 ? 100_000 : 2_000;
+      usage.add('acme', meter, new Date(h).toISOString(), tokens, { model: 'gpt-4o' });
+    }
+    for (const minute of [1, 3, 5, 8]) {
+      now = end + minute * 60_000;
+      usage.add('acme', meter, new Date(end).toISOString(), 40, { model: 'gpt-4o' });
+      expect(await runDetection(deps())).toMatchObject({ opened: 0 });
+    }
   });
 
   it('alerts on one model on its own while the total stays within its band', async () => {
