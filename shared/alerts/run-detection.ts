@@ -268,12 +268,12 @@ function projectedSpike(
   const previous = baselineInHour(series, options, hour - HOUR_MS);
   if (current === undefined || previous === undefined) return undefined;
   const share = elapsed / HOUR_MS;
-  const valueOf = (start: number) =>
+  const usageIn = (start: number) =>
     series.points.reduce((sum, p) => (p.hourStart === start ? sum + p.value : sum), 0);
   // The spike must be going on now: the hour so far at a spike's pace by itself, so the tail of
   // a spike that ended (or was resolved) in the previous hour does not open a new one.
-  if (valueOf(hour) < options.spikeRatio * current.expected * share) return undefined;
-  const observed = valueOf(hour) + valueOf(hour - HOUR_MS) * (1 - share);
+  if (usageIn(hour) < options.spikeRatio * current.expected * share) return undefined;
+  const observed = usageIn(hour) + usageIn(hour - HOUR_MS) * (1 - share);
   const blend = (a: number, b: number) => a * share + b * (1 - share);
   const detection = spikeOf(
     series.key,
