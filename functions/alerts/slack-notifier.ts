@@ -5,6 +5,8 @@
  * to the function's on-failure destination (the DLQ). A message that is not an alert nor a
  * crossing is logged with its reason and skipped: retrying it could never succeed. While Slack
  * is not configured (the webhook secret is empty or `none`), messages are dropped with a log line.
+ * Each message goes to the channels its routing picks (by tenant, severity and kind; see
+ * shared/alerts/slack-routing.ts): one webhook URL gets everything.
  */
 import type { SNSEvent } from 'aws-lambda';
 import { InvalidNotificationError, parseNotification } from '../../shared/alerts/notification.js';
@@ -14,11 +16,12 @@ import {
   slackMessageForAlert,
   slackMessageForThreshold,
 } from '../../shared/alerts/slack-message.js';
+import { type SlackTarget, slackTargetOf } from '../../shared/alerts/slack-routing.js';
 
-/** Where the payloads go (`SlackWebhookPoster`). */
+/** Where the payloads go (`RoutedSlackPoster`): the routes `target` matches; their names. */
 export interface SlackPoster {
   configured(): Promise<boolean>;
-  post(payload: SlackPayload): Promise<void>;
+  post(payload: SlackPayload, target: SlackTarget): Promise<readonly string[]>;
 }
 
 export interface NotifierLogger {
@@ -50,8 +53,10 @@ export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) 
       const where = { messageId: record.Sns.MessageId, topicArn: record.Sns.TopicArn };
       let payload: SlackPayload;
       let about: Record<string, unknown>;
+      let target: SlackTarget;
       try {
         const notification = parseNotification(record.Sns.Message);
+        target = slackTargetOf(notification);
         if (notification.kind === 'alert') {
           payload = slackMessageForAlert(notification.message, options);
           about = { alertId: notification.message.alertId, type: notification.message.type };
@@ -73,8 +78,12 @@ export function createSlackNotifier(deps: SlackNotifierDeps): (event: SNSEvent) 
         continue;
       }
       try {
-        await poster.post(payload);
-        logger.info('notification posted to Slack', { ...where, ...about });
+        const routes = await poster.post(payload, target);
+        if (routes.length === 0) {
+          logger.info('no Slack route matches: notification dropped', { ...where, ...about, ...target });
+        } else {
+          logger.info('notification posted to Slack', { ...where, ...about, routes });
+        }
       } catch (error) {
         logger.error('notification not delivered to Slack', { ...where, ...about, error });
         failures.push(error);

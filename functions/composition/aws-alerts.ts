@@ -3,18 +3,19 @@
  * environment once per container and fetches the webhook URL from Secrets Manager on first use
  * (once per container; a failed fetch is retried by the next invocation). A secret holding
  * `none` (or nothing) means Slack is not configured: the notifier drops messages, so a stack
- * deploys and runs without Slack. The URL is a credential: it is never logged.
+ * deploys and runs without Slack. The secret may also hold a routing document (channels by tenant,
+ * severity and kind: shared/alerts/slack-routing.ts). URLs are credentials: never logged.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { SlackWebhookPoster } from '../adapters/slack/slack-webhook-poster.js';
+import { RoutedSlackPoster } from '../adapters/slack/routed-slack-poster.js';
 import type { NotifierLogger, SlackNotifierDeps } from '../alerts/slack-notifier.js';
 import { fetchSecretString, parseEnvironment, secretOnce } from './aws-api.js';
 import { ConfigurationError } from './aws-config.js';
 
 const schema = z.object({
-  /** Secrets Manager secret whose SecretString is the incoming-webhook URL, or `none`. */
+  /** Secrets Manager secret whose SecretString is the incoming-webhook URL, a routing document, or `none`. */
   TOLLGATE_SLACK_WEBHOOK_SECRET_ARN: z.string().startsWith('arn:'),
   /** The API's base URL, for links in messages (optional; empty = none). */
   TOLLGATE_API_URL: z.preprocess(
@@ -30,6 +31,8 @@ export interface AwsSlackNotifierOptions {
   /** Injectable for tests; one per container otherwise. */
   readonly secrets?: SecretsManagerClient;
   readonly logger?: NotifierLogger;
+  /** Admit http:// webhook URLs: tests against a local server only. */
+  readonly allowHttp?: boolean;
 }
 
 export function awsSlackNotifierDeps(
@@ -47,7 +50,7 @@ export function awsSlackNotifierDeps(
     }),
   );
   return {
-    poster: new SlackWebhookPoster({ webhookUrl }),
+    poster: new RoutedSlackPoster({ config: webhookUrl, allowHttp: options.allowHttp ?? false }),
     ...(config.TOLLGATE_API_URL === undefined ? {} : { apiBaseUrl: config.TOLLGATE_API_URL }),
     logger:
       options.logger ?? powertoolsNotifierLogger(new Logger({ serviceName: 'tollgate-slack-notifier' })),

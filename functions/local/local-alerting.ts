@@ -1,8 +1,8 @@
 /**
  * Alerting on the local runtime: the same detector run as on AWS, on a timer (EventBridge
  * Scheduler there), over DynamoDB Local. Alerts are printed and appended to
- * `<dataDir>/alerts.jsonl`; with `TOLLGATE_SLACK_WEBHOOK_URL` set they are also posted to Slack
- * (the same Block Kit and retries as the notifier Lambda).
+ * `<dataDir>/alerts.jsonl`; with `TOLLGATE_SLACK_WEBHOOK_URL` (or `TOLLGATE_SLACK_ROUTES`) set
+ * they are also posted to Slack (the same Block Kit, routing and retries as the notifier Lambda).
  */
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -10,9 +10,10 @@ import { DEFAULT_DETECTOR_OPTIONS } from '../../shared/alerts/detection/detector
 import { DEFAULT_INCIDENT_OPTIONS } from '../../shared/alerts/incident.js';
 import { type DetectionSummary, runDetection } from '../../shared/alerts/run-detection.js';
 import { slackMessageForAlert } from '../../shared/alerts/slack-message.js';
+import { slackTargetOf } from '../../shared/alerts/slack-routing.js';
 import type { TableId } from '../../shared/tables/table-definitions.js';
 import { ConsoleAlertPublisher } from '../adapters/local/console-alert-publisher.js';
-import { SlackWebhookPoster } from '../adapters/slack/slack-webhook-poster.js';
+import { RoutedSlackPoster } from '../adapters/slack/routed-slack-poster.js';
 import { alertingDeps } from '../composition/alerting-deps.js';
 
 /** Quiet minutes before a spike resolves locally (the demo's loop resolves this long after it stops). */
@@ -24,7 +25,8 @@ export interface LocalAlertingOptions {
   readonly dataDir: string;
   /** 0: no timer (runs only on demand). */
   readonly intervalSeconds: number;
-  readonly slackWebhookUrl?: string;
+  /** Slack: a webhook URL or a routing document (http:// admitted: local test servers). */
+  readonly slackRouting?: string;
   readonly apiUrl?: () => string | undefined;
   readonly print: (line: string) => void;
   readonly clock?: () => number;
@@ -32,9 +34,11 @@ export interface LocalAlertingOptions {
 
 export function startLocalAlerting(options: LocalAlertingOptions) {
   const { print } = options;
-  const webhook = options.slackWebhookUrl;
+  const routing = options.slackRouting;
   const poster =
-    webhook === undefined ? undefined : new SlackWebhookPoster({ webhookUrl: async () => webhook });
+    routing === undefined
+      ? undefined
+      : new RoutedSlackPoster({ config: async () => routing, allowHttp: true });
   const deps = alertingDeps({
     dynamodb: options.dynamodb,
     tables: options.tables,
@@ -45,7 +49,10 @@ export function startLocalAlerting(options: LocalAlertingOptions) {
         ? undefined
         : async (message) => {
             const apiBaseUrl = options.apiUrl?.();
-            await poster.post(slackMessageForAlert(message, apiBaseUrl === undefined ? {} : { apiBaseUrl }));
+            await poster.post(
+              slackMessageForAlert(message, apiBaseUrl === undefined ? {} : { apiBaseUrl }),
+              slackTargetOf({ kind: 'alert', message }),
+            );
           },
     ),
     clock: options.clock ?? Date.now,

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { parseSlackRouting, SlackRoutingError } from '../../shared/alerts/slack-routing.js';
 
 /**
  * The local runtime's configuration: environment variables with defaults, and flags. Parsed
@@ -21,7 +23,8 @@ export interface LocalConfig {
   /** How often the alert detector runs (every 5 minutes on AWS); 0 turns it off. */
   readonly detectorIntervalSeconds: number;
   /** When set, alerts are also posted to this Slack incoming webhook. */
-  readonly slackWebhookUrl?: string;
+  /** Slack: one incoming-webhook URL, or a routing document (shared/alerts/slack-routing.ts). */
+  readonly slackRouting?: string;
   readonly fresh: boolean;
   readonly demo: boolean;
   readonly help: boolean;
@@ -70,6 +73,7 @@ const envSchema = z.object({
       'TOLLGATE_SLACK_WEBHOOK_URL: must be an https:// URL (a Slack incoming webhook)',
     )
     .optional(),
+  TOLLGATE_SLACK_ROUTES: z.string().optional(),
 });
 
 export class LocalConfigError extends Error {
@@ -95,6 +99,8 @@ Environment (defaults in brackets):
   TOLLGATE_BILLING_INTERVAL_SECONDS [60: the billing planner's schedule; 0 = off]
   TOLLGATE_DETECTOR_INTERVAL_SECONDS [60: the alert detector's schedule; 0 = off]
   TOLLGATE_SLACK_WEBHOOK_URL [unset: alerts also go to this Slack incoming webhook]
+  TOLLGATE_SLACK_ROUTES [unset: a JSON file routing alerts to Slack channels by tenant,
+    severity and kind, instead of one webhook; see docs/alerts.md]
 
 Invoices: the planner runs on that schedule (daily on AWS). To see a period close now, advance
 the billing clock: npx tollgate billing run --as-of 2027-01-01`;
@@ -136,9 +142,34 @@ export function readLocalConfig(env: NodeJS.ProcessEnv, argv: readonly string[])
     billingIntervalSeconds: e.TOLLGATE_BILLING_INTERVAL_SECONDS,
     graceHours: e.TOLLGATE_GRACE_HOURS,
     detectorIntervalSeconds: e.TOLLGATE_DETECTOR_INTERVAL_SECONDS,
-    ...(e.TOLLGATE_SLACK_WEBHOOK_URL === undefined ? {} : { slackWebhookUrl: e.TOLLGATE_SLACK_WEBHOOK_URL }),
+    ...slackRoutingOf(e.TOLLGATE_SLACK_WEBHOOK_URL, e.TOLLGATE_SLACK_ROUTES),
     fresh: flags.fresh === true,
     demo: flags['no-demo'] !== true,
     help: flags.help === true,
   };
+}
+
+/** The Slack configuration text: the webhook URL, or the routes file's contents, checked now. */
+function slackRoutingOf(url: string | undefined, routesFile: string | undefined): { slackRouting?: string } {
+  if (url !== undefined && routesFile !== undefined) {
+    throw new LocalConfigError(
+      'TOLLGATE_SLACK_ROUTES: set it or TOLLGATE_SLACK_WEBHOOK_URL, not both (a routes file can hold that URL)',
+    );
+  }
+  if (routesFile === undefined) return url === undefined ? {} : { slackRouting: url };
+  let text: string;
+  try {
+    text = readFileSync(routesFile, 'utf8');
+  } catch (error) {
+    throw new LocalConfigError(
+      `TOLLGATE_SLACK_ROUTES: cannot read ${routesFile}: ${(error as Error).message}`,
+    );
+  }
+  try {
+    if (parseSlackRouting(text) === undefined) return {};
+  } catch (error) {
+    if (!(error instanceof SlackRoutingError)) throw error;
+    throw new LocalConfigError(`TOLLGATE_SLACK_ROUTES: ${routesFile}: ${error.message}`);
+  }
+  return { slackRouting: text };
 }

@@ -186,7 +186,7 @@ export async function startLocalRuntime(
       tables: resources.tables,
       dataDir: config.dataDir,
       intervalSeconds: config.detectorIntervalSeconds,
-      ...(config.slackWebhookUrl === undefined ? {} : { slackWebhookUrl: config.slackWebhookUrl }),
+      ...(config.slackRouting === undefined ? {} : { slackRouting: config.slackRouting }),
       apiUrl: () => apiUrl,
       print,
     });

@@ -6,6 +6,7 @@
  * as a cause.
  */
 import type { SlackPayload } from '../../../shared/alerts/slack-message.js';
+import { SLACK_NOT_CONFIGURED } from '../../../shared/alerts/slack-routing.js';
 
 export type SlackFetch = (url: string, init: RequestInit) => Promise<Response>;
 
@@ -51,9 +52,6 @@ export class SlackDeliveryError extends Error {
     return this.details.status;
   }
 }
-
-/** The value a webhook secret holds while Slack is not set up. */
-export const SLACK_NOT_CONFIGURED = 'none';
 
 const REDACTED = '[slack webhook url]';
 

@@ -61,10 +61,7 @@ describe('alerts on the local runtime', () => {
       ['--no-demo'],
     );
     // The local server speaks plain HTTP; point the runtime at it after the config check.
-    runtime = await startLocalRuntime(
-      { ...config, slackWebhookUrl: `http://127.0.0.1:${port}/hook` },
-      () => {},
-    );
+    runtime = await startLocalRuntime({ ...config, slackRouting: `http://127.0.0.1:${port}/hook` }, () => {});
   });
   afterAll(async () => {
     await runtime?.stop();

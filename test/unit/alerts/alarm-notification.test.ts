@@ -41,7 +41,13 @@ describe('pipeline alarms on the alerts topic', () => {
   it('posts a firing alarm and its recovery to Slack, escaping what CloudWatch sends', async () => {
     const posted: SlackPayload[] = [];
     const notifier = createSlackNotifier({
-      poster: { configured: async () => true, post: async (payload) => void posted.push(payload) },
+      poster: {
+        configured: async () => true,
+        post: async (payload) => {
+          posted.push(payload);
+          return ['default'];
+        },
+      },
       logger: { info: () => {}, warn: () => {}, error: () => {} },
     });
     await notifier(snsEvent(alarmMessage('ALARM', 'Tollgate-<api>-5xx')));

@@ -9,9 +9,9 @@ import { inspect } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RoutedSlackPoster } from '../../../functions/adapters/slack/routed-slack-poster.js';
 import {
   SlackDeliveryError,
-  SlackWebhookPoster,
   type SlackWebhookPosterOptions,
 } from '../../../functions/adapters/slack/slack-webhook-poster.js';
 import { thresholdMessage } from '../../../functions/adapters/sns/sns-threshold-publisher.js';
@@ -112,13 +112,17 @@ afterEach(async () => {
 });
 
 function notifier(poster: Partial<SlackWebhookPosterOptions> = {}) {
+  const { webhookUrl, ...options } = poster;
   return createSlackNotifier({
-    poster: new SlackWebhookPoster({
-      webhookUrl: async () => slack.url,
-      sleep: async (ms) => {
-        sleeps.push(ms);
+    poster: new RoutedSlackPoster({
+      config: webhookUrl ?? (async () => slack.url),
+      allowHttp: true,
+      poster: {
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
+        ...options,
       },
-      ...poster,
     }),
     apiBaseUrl: API,
     logger,
@@ -307,6 +311,44 @@ describe('the Slack notifier', () => {
       ]);
     },
   );
+
+  it('routes by severity and tenant: each message to every channel it matches, once per channel', async () => {
+    const base = slack.url.replace(SECRET_PATH, '');
+    const routing = JSON.stringify({
+      routes: [
+        { name: 'oncall', webhookUrl: `${base}/oncall`, minSeverity: 'critical' },
+        { name: 'acme-cs', webhookUrl: `${base}/acme`, tenants: ['acme'] },
+        { name: 'acme-again', webhookUrl: `${base}/acme`, tenants: ['acme'] },
+        { name: 'pipeline', webhookUrl: `${base}/ops`, kinds: ['pipeline_alarm'] },
+      ],
+    });
+    const handler = notifier({ webhookUrl: async () => routing });
+
+    await handler(snsEvent(JSON.stringify(aSpikeAlert()))); // acme, critical
+    await handler(snsEvent(JSON.stringify(aSpikeAlert({ tenant: 'globex', severity: 'warning' }))));
+    await handler(snsEvent(JSON.stringify(aSpikeAlert({ tenant: 'globex', severity: 'critical' }))));
+
+    expect(slack.received.map((r) => r.path)).toEqual(['/oncall', '/acme', '/oncall']);
+    expect(logger.entries.map((e) => [e.message, e.details.routes ?? e.details.tenant])).toEqual([
+      ['notification posted to Slack', ['oncall', 'acme-cs']],
+      ['no Slack route matches: notification dropped', 'globex'],
+      ['notification posted to Slack', ['oncall']],
+    ]);
+  });
+
+  it('fails the invocation, naming the field and not the URL, when the routing document is invalid', async () => {
+    const routing = JSON.stringify({
+      routes: [{ webhookUrl: `http://hooks.example.com${SECRET_PATH}`, minSeverity: 'urgent' }],
+    });
+    const error = await notifier({ webhookUrl: async () => routing })(
+      snsEvent(JSON.stringify(aSpikeAlert())),
+    ).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ code: 'slack_not_configured' });
+    expect(String(error)).toContain('routes[0].minSeverity');
+    expect(everythingVisible(error)).not.toContain(SECRET_PATH);
+    expect(slack.received).toHaveLength(0);
+  });
 });
 
 // --- the messages it reads ------------------------------------------------------------------
@@ -419,7 +461,7 @@ describe('awsSlackNotifierDeps', () => {
 
   it('reads the webhook URL from the secret once per container and posts there, with API links', async () => {
     secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: `${slack.url}\n` });
-    const deps = awsSlackNotifierDeps({ ...ENV, TOLLGATE_API_URL: API }, { logger });
+    const deps = awsSlackNotifierDeps({ ...ENV, TOLLGATE_API_URL: API }, { logger, allowHttp: true });
     const handler = createSlackNotifier(deps);
 
     await handler(snsEvent(JSON.stringify(aSpikeAlert())));
@@ -436,7 +478,9 @@ describe('awsSlackNotifierDeps', () => {
     ['an empty secret', ''],
   ])('drops messages without error when the secret holds %s', async (_, value) => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: value });
-    const handler = createSlackNotifier(awsSlackNotifierDeps({ ...ENV, TOLLGATE_API_URL: '' }, { logger }));
+    const handler = createSlackNotifier(
+      awsSlackNotifierDeps({ ...ENV, TOLLGATE_API_URL: '' }, { logger, allowHttp: true }),
+    );
 
     await handler(snsEvent(JSON.stringify(aSpikeAlert())));
 
@@ -449,7 +493,7 @@ describe('awsSlackNotifierDeps', () => {
       .on(GetSecretValueCommand)
       .rejectsOnce(new Error('AccessDeniedException'))
       .resolves({ SecretString: slack.url });
-    const handler = createSlackNotifier(awsSlackNotifierDeps(ENV, { logger }));
+    const handler = createSlackNotifier(awsSlackNotifierDeps(ENV, { logger, allowHttp: true }));
 
     await expect(handler(snsEvent(JSON.stringify(aSpikeAlert())))).rejects.toThrow(/AccessDenied/);
     await handler(snsEvent(JSON.stringify(aSpikeAlert())));

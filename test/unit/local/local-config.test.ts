@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLocalConfig } from '../../../functions/local/local-config.js';
 
@@ -49,5 +52,28 @@ describe('the local runtime configuration', () => {
 
   it('rejects an unknown flag naming it', () => {
     expect(() => readLocalConfig({}, ['--demo-off'])).toThrow(/--demo-off/);
+  });
+  it('takes Slack as one webhook URL or a routes file, checked at start, naming the variable and the field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-slack-'));
+    const hook = 'https://hooks.slack.com/services/T0/B0/secret';
+    expect(readLocalConfig({ TOLLGATE_SLACK_WEBHOOK_URL: hook }, []).slackRouting).toBe(hook);
+    const routes = JSON.stringify({ routes: [{ webhookUrl: hook, minSeverity: 'critical' }] });
+    const good = join(dir, 'routes.json');
+    writeFileSync(good, routes);
+    expect(readLocalConfig({ TOLLGATE_SLACK_ROUTES: good }, []).slackRouting).toBe(routes);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ routes: [{ webhookUrl: hook, tenants: 'acme' }] }));
+    expect(() => readLocalConfig({ TOLLGATE_SLACK_ROUTES: bad }, [])).toThrow(
+      /TOLLGATE_SLACK_ROUTES: .*bad\.json: routes\[0\]\.tenants: must be a non-empty array/,
+    );
+    expect(() => readLocalConfig({ TOLLGATE_SLACK_ROUTES: join(dir, 'missing.json') }, [])).toThrow(
+      /TOLLGATE_SLACK_ROUTES: cannot read/,
+    );
+    expect(() =>
+      readLocalConfig({ TOLLGATE_SLACK_ROUTES: good, TOLLGATE_SLACK_WEBHOOK_URL: hook }, []),
+    ).toThrow(/not both/);
+    expect(() => readLocalConfig({ TOLLGATE_SLACK_WEBHOOK_URL: 'hooks.slack.com/x' }, [])).toThrow(
+      /TOLLGATE_SLACK_WEBHOOK_URL: must be an https/,
+    );
   });
 });
