@@ -6,6 +6,7 @@ import type { DetectionDeps } from '../../shared/alerts/run-detection.js';
 import { upcomingInvoice } from '../../shared/invoicing/invoice-actions.js';
 import type { InvoicingDeps } from '../../shared/invoicing/invoicing-deps.js';
 import { InvoicingError } from '../../shared/invoicing/invoicing-error.js';
+import { SettledHistoryCache } from '../../shared/usage/settled-history-cache.js';
 import { DynamoDbAlertStore } from '../adapters/dynamodb/dynamodb-alert-store.js';
 import { DynamoDbConfigStore } from '../adapters/dynamodb/dynamodb-config-store.js';
 import { DynamoDbCreditStore } from '../adapters/dynamodb/dynamodb-credit-store.js';
@@ -47,7 +48,9 @@ export function alertingDeps(wiring: AlertingWiring): DetectionDeps & { alerts: 
   return {
     catalog,
     tenants: config,
-    usage,
+    // The four weeks of history read once an hour per tenant, not every run (deps live as long
+    // as the Lambda container, or the local runtime).
+    usage: new SettledHistoryCache(usage, { clock: wiring.clock }),
     alerts: new DynamoDbAlertStore(wiring.dynamodb, wiring.tables.alerts),
     credits,
     upcoming: async (tenant) => {
