@@ -4,7 +4,9 @@
  * on one DynamoDB Local, in one run. Reports events/s, write units per event, consumer CPU per
  * event, and whether each counted exactly right. Then the invoicing section
  * (bench/invoice-bench.ts): an invoice run for `--invoice-tenants` tenants against a baseline.
- * `--only ingest` or `--only invoicing` runs one of the two parts alone.
+ * Then the detector section (bench/detector-bench.ts): an hour of alert detector runs over
+ * `--detector-tenants` tenants, with and without its settled-history cache.
+ * `--only ingest`, `--only invoicing` or `--only detector` runs one of the parts alone.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -36,6 +38,7 @@ import {
   createBaselineConsumer,
 } from './baseline-consumer.js';
 import { meterCapacity } from './capacity-meter.js';
+import { runDetectorBench } from './detector-bench.js';
 import { runInvoiceBench } from './invoice-bench.js';
 import { PRODUCER_ROUNDS, runProducerBench } from './sdk-bench.js';
 import { generateWorkload, tenantIds, streamBatches as toStreamBatches, type Workload } from './workload.js';
@@ -55,7 +58,7 @@ function wholeNumber(flag: string, text: string | undefined, fallback: number): 
   return n;
 }
 
-const PARTS = ['ingest', 'invoicing'] as const;
+const PARTS = ['ingest', 'invoicing', 'detector'] as const;
 
 function parseOptions(argv: string[]) {
   const { values } = parseArgs({
@@ -69,6 +72,7 @@ function parseOptions(argv: string[]) {
       'envelope-events': { type: 'string' },
       'producer-events': { type: 'string' },
       'invoice-tenants': { type: 'string' },
+      'detector-tenants': { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
     },
@@ -89,6 +93,7 @@ function parseOptions(argv: string[]) {
     producerEvents: positiveInt('producer-events', values['producer-events'], 5_000),
     recordsPerBatch: positiveInt('records-per-batch', values['records-per-batch'], CONSUMER_SOURCE.batchSize),
     invoiceTenants: wholeNumber('invoice-tenants', values['invoice-tenants'], 10_000),
+    detectorTenants: positiveInt('detector-tenants', values['detector-tenants'], 200),
     only: only as (typeof PARTS)[number] | undefined,
     out: values.out,
   };
@@ -159,6 +164,10 @@ async function main() {
   try {
     if (options.only === 'invoicing') {
       await invoicingSection(options, ddb, '');
+      return;
+    }
+    if (options.only === 'detector') {
+      await detectorSection(options, ddb, '');
       return;
     }
     const setup = clientFor();
@@ -392,25 +401,50 @@ async function main() {
     console.log(report);
     if (options.out) await writeFile(options.out, `${report}\n`);
     if ([...results, ...fedBy].some((r) => !r.exact)) process.exitCode = 1;
-    if (options.only !== 'ingest') await invoicingSection(options, ddb, `${report}\n\n`);
+    if (options.only !== 'ingest') {
+      const before = await invoicingSection(options, ddb, `${report}\n\n`);
+      await detectorSection(options, ddb, before);
+    }
   } finally {
     await ddb.stop();
   }
 }
 
-/** The invoicing section (skipped with `--invoice-tenants 0`), after what `--out` already holds. */
+/**
+ * The invoicing section (skipped with `--invoice-tenants 0`), after what `--out` already holds;
+ * returns what it holds now.
+ */
 async function invoicingSection(
   options: { invoiceTenants: number; out: string | undefined },
   ddb: { endpoint: string; pid: number },
   before: string,
-) {
-  if (options.invoiceTenants === 0) return;
+): Promise<string> {
+  if (options.invoiceTenants === 0) return before;
   const { report, ok } = await runInvoiceBench({
     tenants: options.invoiceTenants,
     endpoint: ddb.endpoint,
     emulatorPid: ddb.pid,
   });
   console.log(`\n${report}`);
+  if (options.out) await writeFile(options.out, `${before}${report}\n`);
+  if (!ok) process.exitCode = 1;
+  return `${before}${report}\n\n`;
+}
+
+/** The detector section, after what `--out` already holds. */
+async function detectorSection(
+  options: { detectorTenants: number; out: string | undefined },
+  ddb: { endpoint: string; pid: number },
+  before: string,
+) {
+  const t0 = performance.now();
+  const { report, ok } = await runDetectorBench({
+    tenants: options.detectorTenants,
+    endpoint: ddb.endpoint,
+    emulatorPid: ddb.pid,
+  });
+  console.log(`\n${report}`);
+  console.error(`detector section: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   if (options.out) await writeFile(options.out, `${before}${report}\n`);
   if (!ok) process.exitCode = 1;
 }

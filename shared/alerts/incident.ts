@@ -74,16 +74,23 @@ export function alertIdOf(incidentKey: string, startedAt: string): string {
 
 export const ALERT_ID_PATTERN = stableIdPattern('al');
 
-/** The next step of the incident of `finding`, given its current alert (open, or the last resolved one). */
+/**
+ * The next step of the incident of `finding`, given its current alert (open, or the last resolved
+ * one). `provisional`: the finding is the current hour so far (projected), not a closed hour: it
+ * may open an incident or update one that worsened, but records nothing else and leaves the
+ * hour to be judged when it closes.
+ */
 export function stepIncident(
   current: Alert | undefined,
   finding: HourFinding,
   nowIso: string,
   options: IncidentOptions = DEFAULT_INCIDENT_OPTIONS,
+  provisional = false,
 ): IncidentStep {
   const hour = finding.window.start;
   const open = current?.state === 'open' ? current : undefined;
-  if (open !== undefined && open.evaluatedHour >= hour) return { action: 'none' };
+  if (open !== undefined && !provisional && open.evaluatedHour >= hour) return { action: 'none' };
+  if (open !== undefined && provisional && finding.anomaly === undefined) return { action: 'none' };
   const anomaly = finding.anomaly;
 
   if (open === undefined) {
@@ -129,7 +136,7 @@ export function stepIncident(
 
   const base = {
     ...open,
-    evaluatedHour: hour,
+    evaluatedHour: provisional ? open.evaluatedHour : hour,
     version: open.version + 1,
     ...(finding.recent === undefined ? {} : { recent: finding.recent }),
   };
@@ -145,9 +152,9 @@ export function stepIncident(
       expected: anomaly.expected,
       ratio: anomaly.ratio,
       window: finding.window,
-      normalHours: 0,
+      normalHours: provisional ? open.normalHours : 0,
     };
-    if (!worse) return { action: 'record', alert: latest };
+    if (!worse) return provisional ? { action: 'none' } : { action: 'record', alert: latest };
     const texts = finding.texts({ ...anomaly, startedAt: open.startedAt });
     return {
       action: 'update',

@@ -158,18 +158,18 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
       };
     });
     let spikesOpen = [...open.values()].some(resolvesByRate);
-    const step = async (finding: HourFinding, openOnly: boolean): Promise<void> => {
-      let current = open.get(finding.incidentKey);
-      if (openOnly && current !== undefined) return;
+    // `provisional`: the current hour so far, projected (see stepIncident); read afresh, since
+    // this run may have written the incident already.
+    const step = async (finding: HourFinding, provisional: boolean): Promise<void> => {
+      let current = provisional ? undefined : open.get(finding.incidentKey);
       if (current === undefined && finding.anomaly === undefined) return;
       current ??= await deps.alerts.current(finding.incidentKey);
       if (current?.pendingEvent !== undefined) {
         current = await publishOwed(current, deps);
         counts.republished += 1;
       }
-      if (openOnly && current?.state === 'open') return;
-      const next = stepIncident(current, finding, toIso(now), incidentOptions);
-      if (next.action === 'none' || (openOnly && next.action !== 'open')) return;
+      const next = stepIncident(current, finding, toIso(now), incidentOptions, provisional);
+      if (next.action === 'none') return;
       const written =
         next.action === 'open' ? await deps.alerts.open(next.alert) : await deps.alerts.update(next.alert);
       if (!written || next.action === 'record') return; // another run got there first; it sends the message
@@ -201,7 +201,7 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
         }
       }
     }
-    // The current hour so far, projected: spikes only, and only to open an incident.
+    // The current hour so far, projected: spikes only, to open an incident or report it worse.
     const projectedHour = hour + HOUR_MS;
     for (const finding of groupFindings(evaluated, projectedHour, true)) {
       if (finding.anomaly !== undefined) await step(finding, true);

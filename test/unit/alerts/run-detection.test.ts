@@ -204,6 +204,19 @@ describe('the detector run', () => {
     expect(publisher.messages).toHaveLength(2);
   });
 
+  it('reports a spike that worsens within its hour as an update, once', async () => {
+    now = SPIKE;
+    await runAt(SPIKE + 15 * 60_000, 40_000); // on pace for 4×: opened, warning
+    await runAt(SPIKE + 30 * 60_000, 200_000); // on pace for 22×: worse, critical
+    await runAt(SPIKE + 35 * 60_000, 200_000);
+    await runAt(SPIKE + 40 * 60_000, 200_000);
+    expect(publisher.messages.map((m) => [m.type, m.severity])).toEqual([
+      ['alert.opened', 'warning'],
+      ['alert.updated', 'critical'],
+    ]);
+    expect(new Set(publisher.messages.map((m) => m.alertId)).size).toBe(1);
+  });
+
   it('keeps a spike open while its rate stays high', async () => {
     now = SPIKE;
     await runAt(SPIKE + 15 * 60_000, 100_000);
