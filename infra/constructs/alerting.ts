@@ -108,7 +108,7 @@ export class Alerting extends Construct {
     });
 
     this.slackWebhookSecret = new secretsmanager.Secret(this, 'SlackWebhook', {
-      description: `Slack incoming-webhook URL the Tollgate notifier posts alerts to. Created holding the placeholder "${SLACK_WEBHOOK_PLACEHOLDER}" (Slack not configured); put the URL in it with: aws secretsmanager put-secret-value --secret-id <SlackWebhookSecretArn> --secret-string https://hooks.slack.com/services/...`,
+      description: `Slack incoming-webhook URL the Tollgate notifier posts alerts to, or a routing document of several (docs/alerts.md). Created holding the placeholder "${SLACK_WEBHOOK_PLACEHOLDER}" (Slack not configured); put the URL in it with: aws secretsmanager put-secret-value --secret-id <SlackWebhookSecretArn> --secret-string https://hooks.slack.com/services/...`,
       encryptionKey: key,
       secretStringValue: SecretValue.unsafePlainText(SLACK_WEBHOOK_PLACEHOLDER),
       removalPolicy: props.removalPolicy,
