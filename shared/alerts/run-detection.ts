@@ -249,11 +249,14 @@ function projectedSpike(
   options: DetectorOptions,
   now: number,
   enabled: boolean,
-): { detection: Detection; hour: number; minutes: number; sliding: boolean } | undefined {
+): { detection: Detection; hour: number; minutes: number; sliding: boolean; soFar: number } | undefined {
   if (!enabled) return undefined;
   const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
   const elapsed = now - hour;
   const minutes = Math.floor(elapsed / 60_000);
+  const usageIn = (start: number) =>
+    series.points.reduce((sum, p) => (p.hourStart === start ? sum + p.value : sum), 0);
+  const soFar = usageIn(hour);
   if (elapsed >= PROJECT_AFTER_MS) {
     const scale = HOUR_MS / elapsed;
     const points = series.points.map((p) =>
@@ -262,18 +265,16 @@ function projectedSpike(
     const detection = detectAnomalies({ key: series.key, points }, options, hour + HOUR_MS).find(
       (d) => d.hourStart === hour && d.kind === 'spike',
     );
-    return detection === undefined ? undefined : { detection, hour, minutes, sliding: false };
+    return detection === undefined ? undefined : { detection, hour, minutes, sliding: false, soFar };
   }
   const current = baselineInHour(series, options, hour);
   const previous = baselineInHour(series, options, hour - HOUR_MS);
   if (current === undefined || previous === undefined) return undefined;
   const share = elapsed / HOUR_MS;
-  const usageIn = (start: number) =>
-    series.points.reduce((sum, p) => (p.hourStart === start ? sum + p.value : sum), 0);
   // The spike must be going on now: the hour so far at a spike's pace by itself, so the tail of
   // a spike that ended (or was resolved) in the previous hour does not open a new one.
-  if (usageIn(hour) < options.spikeRatio * current.expected * share) return undefined;
-  const observed = usageIn(hour) + usageIn(hour - HOUR_MS) * (1 - share);
+  if (soFar < options.spikeRatio * current.expected * share) return undefined;
+  const observed = soFar + usageIn(hour - HOUR_MS) * (1 - share);
   const blend = (a: number, b: number) => a * share + b * (1 - share);
   const detection = spikeOf(
     series.key,
@@ -286,5 +287,5 @@ function projectedSpike(
     },
     options,
   );
-  return detection === undefined ? undefined : { detection, hour, minutes, sliding: true };
+  return detection === undefined ? undefined : { detection, hour, minutes, sliding: true, soFar };
 }

@@ -20,7 +20,7 @@ function textsFor(
   tenant: string,
   subject: string,
   unit: string,
-  projection?: { readonly minutes: number; readonly sliding: boolean },
+  projection?: { readonly minutes: number; readonly sliding: boolean; readonly soFar: number },
 ) {
   return (alert: {
     severity: AlertSeverity;
@@ -40,8 +40,8 @@ function textsFor(
         projection === undefined
           ? `${subject} was ${alert.observed} ${unit} in the last hour against ${alert.expected ?? '?'} ${unit} expected for that hour, since ${since}.`
           : projection.sliding
-            ? `${subject} was about ${alert.observed} ${unit} over the last 60 minutes against ${alert.expected ?? '?'} ${unit} expected, since ${since}.`
-            : `${subject} is on pace for ${alert.observed} ${unit} this hour (projected from its first ${projection.minutes} minutes) against ${alert.expected ?? '?'} ${unit} expected, since ${since}.`,
+            ? `${subject} was about ${alert.observed} ${unit} over the last 60 minutes (${formatNumber(projection.soFar)} ${unit} in this hour's first ${projection.minutes} minutes) against ${alert.expected ?? '?'} ${unit} expected, since ${since}.`
+            : `${subject} is on pace for ${alert.observed} ${unit} this hour (${formatNumber(projection.soFar)} ${unit} in its first ${projection.minutes} minutes, projected) against ${alert.expected ?? '?'} ${unit} expected, since ${since}.`,
       action: spike
         ? 'Check for a runaway agent, a retry loop or unbatched embeddings in this tenant; its entitlements and the upcoming invoice show what it costs.'
         : 'Check the producer of these events: a broken SDK, a revoked ingest key or a stopped service loses revenue. Quarantine (GET /v1/quarantine) shows rejected events.',
@@ -68,7 +68,13 @@ export interface Evaluated {
   /** The options the series was judged with (spend has its own minimum volume). */
   readonly options: DetectorOptions;
   /** The current hour's spike so far: projected from `minutes`, or over the sliding hour ending now. */
-  readonly projected?: { readonly detection: Detection; readonly minutes: number; readonly sliding: boolean };
+  readonly projected?: {
+    readonly detection: Detection;
+    readonly minutes: number;
+    readonly sliding: boolean;
+    /** The hour's usage so far, as the usage API gives it. */
+    readonly soFar: number;
+  };
   readonly normal: boolean;
   readonly recent: number[];
 }

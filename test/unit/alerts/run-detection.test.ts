@@ -175,7 +175,7 @@ describe('the detector run', () => {
     hourly(SPIKE, 1, 20_000);
     now = SPIKE + 20 * 60_000;
     expect(await runDetection(deps())).toMatchObject({ opened: 1 });
-    expect(publisher.messages[0]?.summary).toContain('projected from its first 20 minutes');
+    expect(publisher.messages[0]?.summary).toContain('(20000 tokens in its first 20 minutes, projected)');
     // The hour closes at 60,000; the closed-hour check carries the same incident on, silently.
     hourly(SPIKE, 1, 40_000);
     await runAfter(SPIKE);
@@ -244,7 +244,9 @@ describe('the detector run', () => {
     expect(minute).toBeLessThanOrEqual(5);
     expect(publisher.messages).toHaveLength(1);
     expect(publisher.messages[0]).toMatchObject({ type: 'alert.opened', kind: 'usage_spike' });
-    expect(publisher.messages[0]?.summary).toContain('over the last 60 minutes');
+    expect(publisher.messages[0]?.summary).toMatch(
+      /over the last 60 minutes \(\d+ tokens in this hour's first \d minutes\)/,
+    );
   });
 
   it('does not page in the first minutes after a busy hour that ends sharply (business hours)', async () => {
