@@ -28,7 +28,12 @@ import type { AlertMessage } from '../shared/alerts/alert.js';
 import { DEFAULT_DETECTOR_OPTIONS } from '../shared/alerts/detection/detector-options.js';
 import { DEFAULT_INCIDENT_OPTIONS } from '../shared/alerts/incident.js';
 import type { AlertPublisher } from '../shared/alerts/ports.js';
-import { type DetectionDeps, type DetectionSummary, runDetection } from '../shared/alerts/run-detection.js';
+import {
+  type DetectionDeps,
+  type DetectionSummary,
+  HISTORY_MS,
+  runDetection,
+} from '../shared/alerts/run-detection.js';
 import type { Catalog } from '../shared/catalog/catalog.js';
 import { compileCatalog } from '../shared/catalog/compiled-catalog.js';
 import { parseCatalog } from '../shared/catalog/load-catalog.js';
@@ -42,7 +47,7 @@ import {
 } from '../shared/metering/counter-keys.js';
 import { markAttribute, markOf } from '../shared/metering/marks.js';
 import { TABLE_IDS, TABLES, type TableId } from '../shared/tables/table-definitions.js';
-import { DAY_MS, HOUR_MS, toIso } from '../shared/time/windows.js';
+import { HOUR_MS, toIso } from '../shared/time/windows.js';
 import { SettledHistoryCache } from '../shared/usage/settled-history-cache.js';
 import { type CapacityTotals, meterCapacity } from './capacity-meter.js';
 
@@ -59,7 +64,7 @@ const FIRST_RUN = Date.parse('2026-11-30T10:07:00.000Z');
 const RUNS = 12;
 const RUN_EVERY_MS = 5 * 60_000;
 /** Hours of usage before the first run's hour: the four weeks the detector reads. */
-const HISTORY_HOURS = 28 * 24;
+const HISTORY_HOURS = HISTORY_MS / HOUR_MS;
 const FIRST_HOUR = Math.floor(FIRST_RUN / HOUR_MS) * HOUR_MS - HISTORY_HOURS * HOUR_MS;
 /** Seeded hours: the history, the first run's hour and the hour the last run falls in. */
 const HOURS = HISTORY_HOURS + 1 + Math.floor(((FIRST_RUN % HOUR_MS) + (RUNS - 1) * RUN_EVERY_MS) / HOUR_MS);
@@ -263,6 +268,9 @@ interface Tally {
   /** Usage-table queries from the start of the four weeks (a full history read), and the others. */
   historyReads: number;
   recentReads: number;
+  /** Reads DynamoDB Local billed 0 units (nothing found), and what AWS's minimum would make them. */
+  emptyReads: number;
+  emptyReadMinimum: number;
 }
 
 const emptyTally = (): Tally => ({
@@ -274,6 +282,8 @@ const emptyTally = (): Tally => ({
   usageReadUnits: 0,
   historyReads: 0,
   recentReads: 0,
+  emptyReads: 0,
+  emptyReadMinimum: 0,
 });
 
 function add(into: Tally, from: Tally): void {
@@ -288,6 +298,8 @@ function add(into: Tally, from: Tally): void {
   into.usageReadUnits += from.usageReadUnits;
   into.historyReads += from.historyReads;
   into.recentReads += from.recentReads;
+  into.emptyReads += from.emptyReads;
+  into.emptyReadMinimum += from.emptyReadMinimum;
 }
 
 interface Variant {
@@ -297,6 +309,8 @@ interface Variant {
   readonly publisher: RecordingPublisher;
   readonly client: DynamoDBClient;
   readonly summaries: DetectionSummary[];
+  /** Requests and capacity units by command, over the measured runs. */
+  readonly commands: Map<string, { requests: number; units: number }>;
   readonly first: Tally;
   readonly rest: Tally;
   readonly total: Tally;
@@ -375,23 +389,42 @@ export async function runDetectorBench(
 
     let now = FIRST_RUN;
     const clock = () => now;
-    const historyFrom = (at: number) => toIso(Math.floor(at / HOUR_MS) * HOUR_MS - 28 * DAY_MS); // runDetection's `from`
+    // runDetection's `from`: a usage query from there reads the whole four weeks.
+    const historyFrom = (at: number) => toIso(Math.floor(at / HOUR_MS) * HOUR_MS - HISTORY_MS);
 
     const variant = (name: string, alertsTable: string, plainReader: boolean): Variant => {
       const client = clientOf();
       const capacity: CapacityTotals = meterCapacity(client);
-      const counts = { usageReadUnits: 0, historyReads: 0, recentReads: 0 };
+      const counts = {
+        usageReadUnits: 0,
+        historyReads: 0,
+        recentReads: 0,
+        emptyReads: 0,
+        emptyReadMinimum: 0,
+      };
+      const commands = new Map<string, { requests: number; units: number }>();
       client.middlewareStack.add(
         (next, context) => async (args) => {
           const result = await next(args);
           const input = args.input as {
             TableName?: string;
             ExpressionAttributeValues?: Record<string, AttributeValue>;
+            ConsistentRead?: boolean;
           };
-          if (context.commandName === 'QueryCommand' && input.TableName === tables.usage) {
-            const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } })
-              .ConsumedCapacity;
-            counts.usageReadUnits += consumed?.CapacityUnits ?? 0;
+          const consumed = (
+            result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }
+          ).ConsumedCapacity;
+          const list = consumed === undefined ? [] : Array.isArray(consumed) ? consumed : [consumed];
+          const units = list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+          const command = (context.commandName ?? '?').replace(/Command$/, '');
+          const entry = commands.get(command) ?? { requests: 0, units: 0 };
+          commands.set(command, { requests: entry.requests + 1, units: entry.units + units });
+          if (units === 0 && (command === 'Query' || command === 'GetItem' || command === 'Scan')) {
+            counts.emptyReads += 1;
+            counts.emptyReadMinimum += input.ConsistentRead === true ? 1 : 0.5;
+          }
+          if (command === 'Query' && input.TableName === tables.usage) {
+            counts.usageReadUnits += units;
             if (input.ExpressionAttributeValues?.[':from']?.S === historyFrom(now)) counts.historyReads += 1;
             else counts.recentReads += 1;
           }
@@ -429,6 +462,7 @@ export async function runDetectorBench(
         publisher,
         client,
         summaries,
+        commands,
         first,
         rest,
         total,
@@ -451,6 +485,8 @@ export async function runDetectorBench(
             usageReadUnits: counts.usageReadUnits - before.usageReadUnits,
             historyReads: counts.historyReads - before.historyReads,
             recentReads: counts.recentReads - before.recentReads,
+            emptyReads: counts.emptyReads - before.emptyReads,
+            emptyReadMinimum: counts.emptyReadMinimum - before.emptyReadMinimum,
           };
           add(summaries.length === 1 ? first : rest, tally);
           add(total, tally);
@@ -569,13 +605,26 @@ function formatReport(input: {
     '',
     ...[tollgate, baseline].map(
       (v) =>
-        `- ${v.name}: first run ${v.first.seconds.toFixed(1)} s, ${rcu(v.first, 1).toFixed(2)} RCU / tenant; runs 2–${RUNS} ${(v.rest.seconds / (RUNS - 1)).toFixed(1)} s and ${rcu(v.rest, RUNS - 1).toFixed(2)} RCU / tenant each; of all RCU ${((100 * v.total.usageReadUnits) / Math.max(1e-9, v.total.readUnits)).toFixed(0)}% on the usage table (${v.total.historyReads} four-week and ${v.total.recentReads} recent-hours queries); CPU ${cpuOf(v.total)}; ${input.detail(v)}.`,
+        `- ${v.name}: first run ${v.first.seconds.toFixed(1)} s, ${rcu(v.first, 1).toFixed(2)} RCU / tenant; runs 2–${RUNS} ${(v.rest.seconds / (RUNS - 1)).toFixed(1)} s and ${rcu(v.rest, RUNS - 1).toFixed(2)} RCU / tenant each; of all RCU ${((100 * v.total.usageReadUnits) / Math.max(1e-9, v.total.readUnits)).toFixed(0)}% on the usage table (${v.total.historyReads} four-week and ${v.total.recentReads} recent-hours queries); CPU ${cpuOf(v.total)}; requests (capacity units) per tenant-run: ${[
+          ...v.commands,
+        ]
+          .sort(([, a], [, b]) => b.requests - a.requests)
+          .map(
+            ([command, c]) =>
+              `${command} ${perTenantRun(c.requests, tenants, RUNS).toFixed(2)} (${perTenantRun(c.units, tenants, RUNS).toFixed(2)} CU)`,
+          )
+          .join(', ')}; ${input.detail(v)}.`,
     ),
   ];
+  const empty = (v: Variant) => perTenantRun(v.total.emptyReads, tenants, RUNS).toFixed(2);
+  const minimum = (v: Variant) => perTenantRun(v.total.emptyReadMinimum, tenants, RUNS).toFixed(2);
+  lines.push(
+    `- DynamoDB Local bills a Query or GetItem that finds nothing 0 units: per tenant-run Tollgate made ${empty(tollgate)} and the baseline ${empty(baseline)} such reads (alert lists, credit grants of tenants with none). AWS bills a read at least ½ unit (1 when strongly consistent) whatever it finds; counted so they add ${minimum(tollgate)} and ${minimum(baseline)} RCU per tenant-run, and the read-unit ratio becomes ${ratio(baseline.total.readUnits + baseline.total.emptyReadMinimum, tollgate.total.readUnits + tollgate.total.emptyReadMinimum)}.`,
+  );
   const tollgateHistory = perTenantRun(tollgate.total.historyReads, tenants, RUNS);
   if (tollgateHistory > 1.5 / RUNS)
     lines.push(
-      `- Note: Tollgate re-read four weeks on ${tollgate.total.historyReads} of ${tenants * RUNS} tenant-runs (once per tenant an hour expected); its cache held ${input.cacheRows ?? '?'} rows at the end. The \`SettledHistoryCache\` keeps at most 200,000 rows (its default \`maxRows\`, least recently used dropped) and a tenant here needs ${(HISTORY_HOURS - 2) * MODELS.length} of them: beyond ~${Math.floor(200_000 / ((HISTORY_HOURS - 2) * MODELS.length))} tenants, visited in the same order every run, each is dropped before it is read again.`,
+      `- Note: Tollgate re-read four weeks on ${tollgate.total.historyReads} of ${tenants * RUNS} tenant-runs (once per tenant an hour expected); its cache held ${input.cacheRows ?? '?'} rows at the end. The \`SettledHistoryCache\` keeps at most 300,000 rows (its default \`maxRows\`) and a tenant here needs ${(HISTORY_HOURS - 2) * MODELS.length} of them: beyond ~${Math.floor(300_000 / ((HISTORY_HOURS - 2) * MODELS.length))} tenants, the rest are read in full every run.`,
     );
   lines.push(
     input.problems.length === 0

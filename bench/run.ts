@@ -93,7 +93,7 @@ function parseOptions(argv: string[]) {
     producerEvents: positiveInt('producer-events', values['producer-events'], 5_000),
     recordsPerBatch: positiveInt('records-per-batch', values['records-per-batch'], CONSUMER_SOURCE.batchSize),
     invoiceTenants: wholeNumber('invoice-tenants', values['invoice-tenants'], 10_000),
-    detectorTenants: positiveInt('detector-tenants', values['detector-tenants'], 200),
+    detectorTenants: wholeNumber('detector-tenants', values['detector-tenants'], 200),
     only: only as (typeof PARTS)[number] | undefined,
     out: values.out,
   };
@@ -431,12 +431,13 @@ async function invoicingSection(
   return `${before}${report}\n\n`;
 }
 
-/** The detector section, after what `--out` already holds. */
+/** The detector section (skipped with `--detector-tenants 0`), after what `--out` already holds. */
 async function detectorSection(
   options: { detectorTenants: number; out: string | undefined },
   ddb: { endpoint: string; pid: number },
   before: string,
 ) {
+  if (options.detectorTenants === 0) return;
   const t0 = performance.now();
   const { report, ok } = await runDetectorBench({
     tenants: options.detectorTenants,

@@ -5,9 +5,13 @@
  * This decorator keeps, per tenant and rollup, the rows of hours older than `recentHours` (the
  * settled past) for up to `refreshMs`, and reads only the recent hours from the store on each
  * call; after `refreshMs` it reads everything again, so late events in older hours are picked
- * up within that time (they move baselines, never the hours being judged). Memory is bounded:
- * beyond `maxRows` cached rows the least recently used entries are dropped (those tenants read
- * in full). Entitlement rows are passed through. Pure apart from the wrapped port.
+ * up within that time (they move baselines, never the hours being judged). Memory is bounded
+ * (a row takes about 900 bytes): an entry that does not fit under `maxRows` is not kept, and that
+ * tenant is read in full each run. Entries are not evicted for newcomers: the detector visits
+ * every tenant in the same order each run, and least-recently-used eviction under such a scan
+ * would drop each tenant just before its next visit, caching nothing (measured). Stale entries
+ * (past `refreshMs`) make room. Entitlement rows are passed through. Pure apart from the
+ * wrapped port.
  */
 import { HOUR_MS, toIso } from '../time/windows.js';
 import type { EntitlementPeriodKey, EntitlementRow, RollupRow, UsageReader } from './ports.js';
@@ -18,7 +22,7 @@ export interface SettledHistoryCacheOptions {
   readonly recentHours?: number;
   /** How long the settled past is kept before it is read again in full (default one hour). */
   readonly refreshMs?: number;
-  /** Cached rows in all, across tenants (default 200,000). */
+  /** Cached rows in all, across tenants (default 300,000: about 270 MB). */
   readonly maxRows?: number;
 }
 
@@ -43,7 +47,7 @@ export class SettledHistoryCache implements UsageReader {
   ) {
     this.recentHours = options.recentHours ?? 2;
     this.refreshMs = options.refreshMs ?? HOUR_MS;
-    this.maxRows = options.maxRows ?? 200_000;
+    this.maxRows = options.maxRows ?? 300_000;
   }
 
   /** Rows held now (for tests and the benchmark). */
@@ -68,9 +72,6 @@ export class SettledHistoryCache implements UsageReader {
       fromIso < entry.settledIso &&
       entry.settledIso <= untilIso
     ) {
-      // Most recently used last: re-insert.
-      this.entries.delete(key);
-      this.entries.set(key, entry);
       const settled = entry.rows.filter((row) => row.windowStart >= fromIso);
       const recent = await this.inner.rollupRows(tenant, rollupId, entry.settledIso, untilIso);
       return [...settled, ...recent];
@@ -93,13 +94,14 @@ export class SettledHistoryCache implements UsageReader {
 
   private store(key: string, entry: Entry): void {
     this.drop(key);
-    if (entry.rows.length > this.maxRows) return;
+    if (this.cachedRows + entry.rows.length > this.maxRows) {
+      for (const [other, held] of this.entries) {
+        if (entry.readAt - held.readAt >= this.refreshMs) this.drop(other);
+      }
+    }
+    if (this.cachedRows + entry.rows.length > this.maxRows) return;
     this.entries.set(key, entry);
     this.cachedRows += entry.rows.length;
-    for (const oldest of this.entries.keys()) {
-      if (this.cachedRows <= this.maxRows) break;
-      this.drop(oldest);
-    }
   }
 
   private drop(key: string): void {

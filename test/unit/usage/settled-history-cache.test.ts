@@ -104,14 +104,34 @@ describe('SettledHistoryCache', () => {
     expect(ranges.at(-1)).toBe(`${earlier.slice(0, 13)}..2026-11-30T11`);
   });
 
-  it('holds at most maxRows, dropping the least recently used tenant, and still answers right', async () => {
+  it('holds at most maxRows: a tenant that does not fit is read in full each run, those held stay', async () => {
+    const cache = new SettledHistoryCache(recording(usage), { clock: () => now, maxRows: 28 * 24 });
+    for (let run = 0; run < 3; run++) {
+      now = NOW + run * 5 * 60_000;
+      await cache.rollupRows('acme', rollup, FROM, TO);
+      const globex = await cache.rollupRows('globex', rollup, FROM, TO);
+      expect(sorted(globex)).toEqual(sorted(await usage.rollupRows('globex', rollup, FROM, TO)));
+    }
+    expect(cache.size).toBe(28 * 24 - 2);
+    expect(ranges).toEqual([
+      '2026-11-02T10..2026-11-30T11', // acme, in full, kept
+      '2026-11-02T10..2026-11-30T11', // globex, in full: no room
+      '2026-11-30T08..2026-11-30T11',
+      '2026-11-02T10..2026-11-30T11',
+      '2026-11-30T08..2026-11-30T11',
+      '2026-11-02T10..2026-11-30T11',
+    ]);
+  });
+
+  it('makes room by dropping entries past their refresh', async () => {
     const cache = new SettledHistoryCache(recording(usage), { clock: () => now, maxRows: 28 * 24 });
     await cache.rollupRows('acme', rollup, FROM, TO);
-    await cache.rollupRows('globex', rollup, FROM, TO); // acme dropped to make room
-    expect(cache.size).toBe(28 * 24 - 2);
+    now = NOW + HOUR_MS;
+    const from = new Date(HOUR + HOUR_MS - 28 * DAY_MS).toISOString();
+    const to = new Date(HOUR + 2 * HOUR_MS).toISOString();
+    await cache.rollupRows('globex', rollup, from, to); // acme's entry is stale: globex takes its place
     ranges = [];
-    const acme = await cache.rollupRows('acme', rollup, FROM, TO);
-    expect(ranges).toEqual(['2026-11-02T10..2026-11-30T11']);
-    expect(sorted(acme)).toEqual(sorted(await usage.rollupRows('acme', rollup, FROM, TO)));
+    await cache.rollupRows('globex', rollup, from, to);
+    expect(ranges).toEqual(['2026-11-30T09..2026-11-30T12']);
   });
 });
