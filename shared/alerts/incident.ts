@@ -90,7 +90,15 @@ export function stepIncident(
   const hour = finding.window.start;
   const open = current?.state === 'open' ? current : undefined;
   if (open !== undefined && !provisional && open.evaluatedHour >= hour) return { action: 'none' };
-  if (open !== undefined && provisional && finding.anomaly === undefined) return { action: 'none' };
+  // A projection says nothing new about a spike whose rate has already fallen back (its first
+  // minutes, scaled up, would only exaggerate what is over).
+  if (
+    open !== undefined &&
+    provisional &&
+    (finding.anomaly === undefined || open.watch?.quietSince !== undefined)
+  ) {
+    return { action: 'none' };
+  }
   const anomaly = finding.anomaly;
 
   if (open === undefined) {

@@ -217,6 +217,16 @@ describe('the detector run', () => {
     expect(new Set(publisher.messages.map((m) => m.alertId)).size).toBe(1);
   });
 
+  it('does not report a spike as worse once its rate has fallen back, however the hour so far projects', async () => {
+    // 600,000 tokens an hour (60×) in the hour's first 5 minutes, then the usual; runs every minute.
+    now = SPIKE;
+    for (let minute = 1; minute <= 5; minute++) await runAt(SPIKE + minute * 60_000, 600_000);
+    for (let minute = 6; minute <= 40; minute++) await runAt(SPIKE + minute * 60_000, 10_000);
+    // From minute 10 the hour so far (55,000 in 10 minutes) projects to 33×: no update.
+    expect(publisher.messages.map((m) => m.type)).toEqual(['alert.opened', 'alert.resolved']);
+    expect(publisher.messages[1]?.resolvedAt).toBe('2026-11-08T00:05:00.000Z');
+  });
+
   it('keeps a spike open while its rate stays high', async () => {
     now = SPIKE;
     await runAt(SPIKE + 15 * 60_000, 100_000);
