@@ -24,6 +24,8 @@ export interface TollgateConfig {
   readonly alertEmail?: string;
   /** EventBridge Scheduler expression (`rate(…)` or `cron(…)`, UTC) of the alert detector run. */
   readonly detectorSchedule: string;
+  /** Minutes a spike's rate must stay normal before its alert resolves (5–1440; ADR 0009). */
+  readonly resolveAfterQuietMinutes: number;
 }
 
 export const CONTEXT_KEYS = {
@@ -37,6 +39,7 @@ export const CONTEXT_KEYS = {
   graceHours: 'tollgate:graceHours',
   alertEmail: 'tollgate:alertEmail',
   detectorSchedule: 'tollgate:detectorSchedule',
+  resolveAfterQuietMinutes: 'tollgate:resolveAfterQuietMinutes',
 } as const;
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(CONTEXT_KEYS));
@@ -47,6 +50,8 @@ export const DEFAULT_INVOICE_SCHEDULE = 'cron(15 0 * * ? *)';
 export const DEFAULT_GRACE_HOURS = 12;
 /** Every 5 minutes: a 5x spike is flagged well within the hour it starts. */
 export const DEFAULT_DETECTOR_SCHEDULE = 'rate(5 minutes)';
+/** Half an hour of normal rate resolves a spike (six runs of the default schedule). */
+export const DEFAULT_RESOLVE_AFTER_QUIET_MINUTES = 30;
 /** 30 days: late usage beyond that belongs on a credit note, not a held-open invoice. */
 const MAX_GRACE_HOURS = 720;
 
@@ -80,6 +85,9 @@ export function readTollgateConfig(node: Node): TollgateConfig {
     graceHours: readInteger(node, CONTEXT_KEYS.graceHours, 0, MAX_GRACE_HOURS) ?? DEFAULT_GRACE_HOURS,
     ...(alertEmail === undefined ? {} : { alertEmail }),
     detectorSchedule: readScheduleExpression(node, CONTEXT_KEYS.detectorSchedule, DEFAULT_DETECTOR_SCHEDULE),
+    resolveAfterQuietMinutes:
+      readInteger(node, CONTEXT_KEYS.resolveAfterQuietMinutes, 5, 1440) ??
+      DEFAULT_RESOLVE_AFTER_QUIET_MINUTES,
   };
 }
 

@@ -121,6 +121,7 @@ export class TollgateStack extends Stack {
       thresholdsTopic: this.topics.thresholds,
       ...(config.alertEmail === undefined ? {} : { alertEmail: config.alertEmail }),
       scheduleExpression: config.detectorSchedule,
+      resolveAfterQuietMinutes: config.resolveAfterQuietMinutes,
       apiUrl: this.api.url,
       alarmsTopic: this.topics.alarms,
       alarmNamePrefix,

@@ -27,6 +27,8 @@ export interface AlertingProps {
   readonly alertEmail?: string;
   /** EventBridge Scheduler expression of the detector run (UTC), e.g. `rate(5 minutes)`. */
   readonly scheduleExpression: string;
+  /** Minutes a spike's rate must stay normal before its alert resolves (ADR 0009). */
+  readonly resolveAfterQuietMinutes: number;
   /** Base URL of the API (`https://…/`): messages link to the alert and to the usage behind it. */
   readonly apiUrl?: string;
   /** The alarms below notify this topic and the alerts topic; their names start with the prefix. */
@@ -150,6 +152,7 @@ export class Alerting extends Construct {
       environment: {
         ...tables.nameVariables(),
         TOLLGATE_ALERTS_TOPIC_ARN: this.topic.topicArn,
+        TOLLGATE_RESOLVE_AFTER_QUIET_MINUTES: String(props.resolveAfterQuietMinutes),
         ...apiUrl,
         POWERTOOLS_SERVICE_NAME: DETECTOR_SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

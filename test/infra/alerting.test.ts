@@ -441,6 +441,7 @@ describe('alerting with an alert email, an alarm email and a configured schedule
       'tollgate:alertEmail': 'finance@example.com',
       'tollgate:alarmEmail': 'oncall@example.com',
       'tollgate:detectorSchedule': 'cron(0/10 * * * ? *)',
+      'tollgate:resolveAfterQuietMinutes': 45,
       'tollgate:removalPolicy': 'destroy',
     });
     template = synthesized.template;
@@ -477,6 +478,13 @@ describe('alerting with an alert email, an alarm email and a configured schedule
     });
   });
 
+  it('tells the detector how long a spike must be quiet to resolve', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('alert detector'),
+      Environment: { Variables: Match.objectLike({ TOLLGATE_RESOLVE_AFTER_QUIET_MINUTES: '45' }) },
+    });
+  });
+
   it('names the dashboard after the stack and deletes the queues and the secret with it', () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
       DashboardName: 'TollgateAlertsDev-pipeline',
@@ -495,6 +503,7 @@ describe('alerting context', () => {
   it('defaults to a detector run every 5 minutes and no alert email', () => {
     const config = readTollgateConfig(new App().node);
     expect(config.detectorSchedule).toBe('rate(5 minutes)');
+    expect(config.resolveAfterQuietMinutes).toBe(30);
     expect(config.alertEmail).toBeUndefined();
   });
 
@@ -519,6 +528,8 @@ describe('alerting context', () => {
     ['tollgate:detectorSchedule', 'rate(5 minutes'],
     ['tollgate:detectorSchedule', 'at(2026-12-01T00:15:00)'],
     ['tollgate:alertEmial', 'typo@example.com'],
+    ['tollgate:resolveAfterQuietMinutes', 4],
+    ['tollgate:resolveAfterQuietMinutes', 'half an hour'],
   ])('rejects %s=%s naming the key', (key, value) => {
     expect(() => createTollgateApp({ context: { [key]: value } })).toThrow(`Invalid CDK context ${key}:`);
   });
