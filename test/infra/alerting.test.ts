@@ -95,6 +95,7 @@ describe('alerting with default context', () => {
       TOLLGATE_INVOICES_TABLE: table('TablesInvoices'),
       TOLLGATE_ALERTS_TABLE: table('TablesAlerts'),
       TOLLGATE_ALERTS_TOPIC_ARN: { Ref: alertsTopic },
+      TOLLGATE_RESOLVE_AFTER_QUIET_MINUTES: '30',
       TOLLGATE_API_URL: {
         'Fn::Join': [
           '',
