@@ -2,7 +2,7 @@
  * Alerts: what Tollgate tells people about a tenant's usage and spend, and about the pipeline.
  * One alert per incident: it opens once, is updated when the incident worsens, and resolves once
  * usage is back to normal. Its id is stable across detector re-runs and retries, so a subscriber
- * that sees a message twice can drop the repeat. See README.md in this folder.
+ * that sees a message twice can drop the repeat. See docs/alerts.md.
  */
 
 export const ALERT_KINDS = [
