@@ -1,24 +1,4 @@
-/**
- * The detector section of `npm run bench`: what one run of the alert detector costs, Tollgate vs
- * a baseline, side by side on one DynamoDB Local. Tollgate is `runDetection` over the deps built
- * by `alertingDeps` (functions/composition/alerting-deps.ts), whose usage reader is the
- * `SettledHistoryCache`: four weeks of hourly history read once an hour per tenant and rollup,
- * only the recent hours on the runs in between. The baseline is the same detector over the same
- * deps with a plain `DynamoDbUsageReader`: four weeks re-read on every run. Both see one hour of
- * production cadence (12 runs, 5 minutes apart, on an injected clock) over the same usage, each
- * with an alerts table of its own, and must open, update and resolve exactly the same alerts.
- * Usage is seeded straight into the usage table as the metering write path stores its hourly
- * rollups; between runs the current hour's rollup items grow as the consumer would grow them.
- */
-import { readFileSync } from 'node:fs';
-import {
-  type AttributeValue,
-  BatchWriteItemCommand,
-  CreateTableCommand,
-  DynamoDBClient,
-  ScanCommand,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS } from '../functions/adapters/aws-clients.js';
 import { DynamoDbConfigStore } from '../functions/adapters/dynamodb/dynamodb-config-store.js';
 import { DynamoDbUsageReader } from '../functions/adapters/dynamodb/dynamodb-usage-reader.js';
@@ -49,6 +29,7 @@ import { markAttribute, markOf } from '../shared/metering/marks.js';
 import { TABLE_IDS, TABLES, type TableId } from '../shared/tables/table-definitions.js';
 import { HOUR_MS, toIso } from '../shared/time/windows.js';
 import { SettledHistoryCache } from '../shared/usage/settled-history-cache.js';
+import { batchWrite, eachConcurrently, processCpuSeconds, random, scanAll } from './bench-support.js';
 import { type CapacityTotals, meterCapacity } from './capacity-meter.js';
 
 export interface DetectorBenchOptions {
@@ -128,18 +109,6 @@ function benchTenants(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `det-${String(i).padStart(5, '0')}`);
 }
 
-/** mulberry32: the same usage for the same tenant in every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** A tenant's whole-hour usage per model and hour: a daily cycle, ±10% noise, maybe one spike. */
 interface TenantUsage {
   readonly tenant: string;
@@ -195,58 +164,6 @@ function hourItems(
       N: formatQuantity(quantityOf(Math.round((usage.output[m]?.[h] ?? 0) * fraction))),
     },
   }));
-}
-
-async function eachConcurrently<T>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-) {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
-
-async function batchWrite(client: DynamoDBClient, table: string, items: Record<string, AttributeValue>[]) {
-  for (let i = 0; i < items.length; i += 25) {
-    let requests: WriteRequest[] = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; requests.length > 0; attempt += 1) {
-      if (attempt > 10) throw new Error(`seeding ${table}: items still unprocessed after 10 retries`);
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-      const result = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
-      requests = result.UnprocessedItems?.[table] ?? [];
-    }
-  }
-}
-
-async function scanAll(client: DynamoDBClient, table: string): Promise<Record<string, AttributeValue>[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: table,
-        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return items;
-}
-
-/** User + system CPU seconds of a process from /proc (Linux), or undefined. */
-function processCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ ticks
-  } catch {
-    return undefined;
-  }
 }
 
 /** Counts messages (and keeps them, to compare the two variants'). */

@@ -6,18 +6,10 @@
  * straight into the usage table as the metering write path stores its hourly rollups.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type AttributeValue,
-  BatchWriteItemCommand,
-  CreateTableCommand,
-  DynamoDBClient,
-  ScanCommand,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS } from '../functions/adapters/aws-clients.js';
 import { PdfLibInvoiceRenderer } from '../functions/adapters/documents/pdf-lib-invoice-renderer.js';
 import { DynamoDbConfigStore } from '../functions/adapters/dynamodb/dynamodb-config-store.js';
@@ -44,6 +36,7 @@ import {
   createBaselineInvoiceTable,
   runBaselineInvoicer,
 } from './baseline-invoicer.js';
+import { batchWrite, eachConcurrently, processCpuSeconds, random, scanAll } from './bench-support.js';
 import { type CapacityTotals, meterCapacity } from './capacity-meter.js';
 
 export interface InvoiceBenchOptions {
@@ -136,18 +129,6 @@ function benchTenants(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `inv-${String(i).padStart(5, '0')}`);
 }
 
-/** mulberry32: the same usage for the same tenant in every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** A tenant's hourly rollup items, shaped as the consumer's UpdateItem leaves them. */
 function rollupItems(
   compiled: CompiledCatalog,
@@ -182,44 +163,6 @@ function rollupItems(
       }
     }
   }
-  return items;
-}
-
-async function eachConcurrently<T>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-) {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
-
-async function batchWrite(client: DynamoDBClient, table: string, items: Record<string, AttributeValue>[]) {
-  let requests: WriteRequest[] = items.map((Item) => ({ PutRequest: { Item } }));
-  for (let attempt = 0; requests.length > 0; attempt += 1) {
-    if (attempt > 10) throw new Error(`seeding ${table}: items still unprocessed after 10 retries`);
-    if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-    const result = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
-    requests = result.UnprocessedItems?.[table] ?? [];
-  }
-}
-
-async function scanAll(client: DynamoDBClient, table: string): Promise<Record<string, AttributeValue>[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: table,
-        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
   return items;
 }
 
@@ -259,18 +202,6 @@ function meteredClient(endpoint: string): Metered {
     { step: 'initialize', name: 'invoiceBenchCommandCounter' },
   );
   return { client, capacity, commands, units };
-}
-
-/** User + system CPU seconds of a process from /proc (Linux), or undefined. */
-function processCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ ticks
-  } catch {
-    return undefined;
-  }
 }
 
 interface RunFigures {
