@@ -14,7 +14,7 @@ import { admitCloudWatchAlarms } from './alert-topics.js';
 import type { BillingTables } from './billing-tables.js';
 import { METRICS_NAMESPACE } from './ingest-pipeline.js';
 import { KMS_REASON, kmsWildcardFindings } from './nag-findings.js';
-import { notifyOnStateChange } from './operational-alarms.js';
+import { ALARM_PERIOD, ANY_IN_PERIOD, notifyOnStateChange, queueDepth } from './operational-alarms.js';
 import { allow, encryptedDeadLetterQueue, scheduledInvoke, viaService } from './scheduled-invoke.js';
 import { TollgateFunction } from './tollgate-function.js';
 
@@ -276,19 +276,10 @@ export class Alerting extends Construct {
 
   /** Each notifies the alarms topic and the alerts topic, and again when it recovers. */
   private createAlarms(props: AlertingProps): cloudwatch.Alarm[] {
-    const fiveMinutes = Duration.minutes(5);
-    const atLeastOne = {
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-    };
+    const fiveMinutes = ALARM_PERIOD;
+    const atLeastOne = ANY_IN_PERIOD;
     const name = (suffix: string) => `${props.alarmNamePrefix}${suffix}`;
-    const depth = (queue: sqs.IQueue) =>
-      queue.metricApproximateNumberOfMessagesVisible({
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period: fiveMinutes,
-      });
+    const depth = queueDepth;
 
     const alarms = [
       depth(this.notifierDeadLetterQueue).createAlarm(this, 'NotifierDlqDepth', {

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import type { BillingTables } from './billing-tables.js';
 import { METRICS_NAMESPACE } from './ingest-pipeline.js';
 import { nagRef } from './nag-findings.js';
+import { ALARM_PERIOD, ANY_IN_PERIOD, queueDepth } from './operational-alarms.js';
 import { allow, encryptedDeadLetterQueue, scheduledInvoke, viaService } from './scheduled-invoke.js';
 import { TollgateFunction } from './tollgate-function.js';
 
@@ -233,19 +234,10 @@ export class Invoicing extends Construct {
 
   /** Each notifies the alarms topic, and again when it recovers. No data is healthy. */
   private createAlarms(props: InvoicingProps): cloudwatch.Alarm[] {
-    const fiveMinutes = Duration.minutes(5);
-    const atLeastOne = {
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-    };
+    const fiveMinutes = ALARM_PERIOD;
+    const atLeastOne = ANY_IN_PERIOD;
     const name = (suffix: string) => `${props.alarmNamePrefix}${suffix}`;
-    const depth = (queue: sqs.IQueue) =>
-      queue.metricApproximateNumberOfMessagesVisible({
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period: fiveMinutes,
-      });
+    const depth = queueDepth;
     const errors = (fn: TollgateFunction) =>
       fn.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period: fiveMinutes });
 

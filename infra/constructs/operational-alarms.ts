@@ -25,6 +25,25 @@ export const ITERATOR_AGE_THRESHOLD = Duration.seconds(60);
 /** Quarantined events per 5 minutes above which someone should look at the producers. */
 export const QUARANTINE_THRESHOLD = 100;
 
+/** The period of the count alarms. */
+export const ALARM_PERIOD = Duration.minutes(5);
+
+/** Fires on any non-zero value in one period; a period without data is healthy. */
+export const ANY_IN_PERIOD = {
+  treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  threshold: 0,
+  comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+  evaluationPeriods: 1,
+} as const;
+
+/** Messages waiting in a queue (the most seen in a period): a dead-letter queue's depth. */
+export function queueDepth(queue: sqs.IQueue): cloudwatch.Metric {
+  return queue.metricApproximateNumberOfMessagesVisible({
+    statistic: cloudwatch.Stats.MAXIMUM,
+    period: ALARM_PERIOD,
+  });
+}
+
 /**
  * The alarms an operator of the pipeline needs, all notifying the alarms topic and the alerts
  * topic (and again when they recover). A period with no data is healthy: an idle stream emits
@@ -35,15 +54,10 @@ export class OperationalAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationalAlarmsProps) {
     super(scope, id);
-    const fiveMinutes = Duration.minutes(5);
+    const fiveMinutes = ALARM_PERIOD;
     const name = (suffix: string) => `${props.alarmNamePrefix}${suffix}`;
     const healthyWithoutData = { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING };
-    const atLeastOne = {
-      ...healthyWithoutData,
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-    };
+    const atLeastOne = ANY_IN_PERIOD;
 
     const alarms = [
       props.consumer
