@@ -1,6 +1,7 @@
 /** Alert messages, threshold crossings and SNS events for alerting tests. */
 import type { SNSEvent } from 'aws-lambda';
-import type { AlertMessage } from '../../shared/alerts/alert.js';
+import type { Alert, AlertMessage } from '../../shared/alerts/alert.js';
+import { alertIdOf } from '../../shared/alerts/incident.js';
 import type { ThresholdCrossing } from '../../shared/metering/ports.js';
 
 /** acme's input tokens at 5.2× normal in the hour 14:00–15:00 UTC (an `alert.opened`). */
@@ -75,5 +76,37 @@ export function snsEvent(...messages: string[]): SNSEvent {
         MessageAttributes: {},
       },
     })),
+  };
+}
+
+/** The stored alert of acme's open input-token spike (total, 10× since 10:00 UTC), as the detector keeps it. */
+export function anOpenSpike(overrides: Partial<Alert> = {}): Alert {
+  const incidentKey = 'acme|usage_spike|llm.completion|';
+  const startedAt = '2026-11-08T10:00:00.000Z';
+  return {
+    id: alertIdOf(incidentKey, startedAt),
+    incidentKey,
+    kind: 'usage_spike',
+    severity: 'critical',
+    state: 'open',
+    tenant: 'acme',
+    meter: 'input_tokens',
+    dimensions: {},
+    unit: 'tokens',
+    observed: '100000',
+    expected: '10000',
+    ratio: 10,
+    notifiedRatio: 10,
+    window: { start: startedAt, end: '2026-11-08T11:00:00.000Z' },
+    startedAt,
+    updatedAt: '2026-11-08T10:12:00.000Z',
+    normalHours: 0,
+    evaluatedHour: '2026-11-08T09:00:00.000Z',
+    history: [{ at: '2026-11-08T10:12:00.000Z', event: 'alert.opened', severity: 'critical' }],
+    version: 3,
+    title: 'acme: input_tokens is 10.0× its normal level',
+    summary: 'input_tokens is on pace for 100000 tokens this hour against 10000 tokens expected.',
+    action: 'Check for a runaway agent.',
+    ...overrides,
   };
 }

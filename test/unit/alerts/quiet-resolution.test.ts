@@ -3,42 +3,14 @@
  * resolved once every series of the incident has been back within the band long enough.
  */
 import { describe, expect, it } from 'vitest';
-import type { Alert } from '../../../shared/alerts/alert.js';
 import { DEFAULT_DETECTOR_OPTIONS } from '../../../shared/alerts/detection/detector-options.js';
 import { stepQuiet, type WatchedSeries } from '../../../shared/alerts/quiet-resolution.js';
 import { HOUR_MS } from '../../../shared/time/windows.js';
+import { anOpenSpike } from '../../factories/alerts.js';
 
 const HOUR = Date.parse('2026-11-08T10:00:00.000Z');
 const MINUTE = 60_000;
 const OPTIONS = { resolveAfterQuietMinutes: 30 };
-
-function openSpike(overrides: Partial<Alert> = {}): Alert {
-  return {
-    id: 'al_0123456789abcdefghjkmnpqrs',
-    incidentKey: 'acme|usage_spike|llm.completion|',
-    kind: 'usage_spike',
-    severity: 'critical',
-    state: 'open',
-    tenant: 'acme',
-    meter: 'input_tokens',
-    dimensions: {},
-    unit: 'tokens',
-    observed: '100000',
-    expected: '10000',
-    ratio: 10,
-    window: { start: '2026-11-08T10:00:00.000Z', end: '2026-11-08T11:00:00.000Z' },
-    startedAt: '2026-11-08T10:00:00.000Z',
-    updatedAt: '2026-11-08T10:12:00.000Z',
-    normalHours: 0,
-    evaluatedHour: '2026-11-08T09:00:00.000Z',
-    history: [{ at: '2026-11-08T10:12:00.000Z', event: 'alert.opened', severity: 'critical' }],
-    version: 3,
-    title: 'acme: input_tokens is 10.0× its normal level',
-    summary: 'summary',
-    action: 'action',
-    ...overrides,
-  };
-}
 
 /** A series whose current hour holds `soFar` tokens; 10,000 expected an hour unless said. */
 function series(id: string, soFar: number, expected: number | 'unknown' = 10_000): WatchedSeries {
@@ -62,7 +34,7 @@ const watchAt = (minute: number, values: Record<string, number>, quietSince?: st
 
 describe('stepQuiet', () => {
   it('starts watching on first sight, noting each series so far this hour, and sends nothing', () => {
-    const step = stepQuiet(openSpike(), [series('input_tokens', 20_000)], HOUR + 12 * MINUTE, OPTIONS);
+    const step = stepQuiet(anOpenSpike(), [series('input_tokens', 20_000)], HOUR + 12 * MINUTE, OPTIONS);
     expect(step).toMatchObject({
       action: 'record',
       alert: { state: 'open', version: 4, watch: watchAt(12, { input_tokens: 20_000 }) },
@@ -70,7 +42,7 @@ describe('stepQuiet', () => {
   });
 
   it('measures the rate since the last run: 10,000 tokens in 5 minutes is 120,000 an hour, not quiet', () => {
-    const open = openSpike({ watch: watchAt(12, { input_tokens: 20_000 }, '2026-11-08T10:07:00.000Z') });
+    const open = anOpenSpike({ watch: watchAt(12, { input_tokens: 20_000 }, '2026-11-08T10:07:00.000Z') });
     const step = stepQuiet(open, [series('input_tokens', 30_000)], HOUR + 17 * MINUTE, OPTIONS);
     expect(step.action).toBe('record');
     if (step.action !== 'record') return;
@@ -80,7 +52,7 @@ describe('stepQuiet', () => {
   it('counts quiet from the run before the first quiet interval, and resolves after 30 minutes of it', () => {
     // 500 tokens in 5 minutes: 6,000 an hour, under the 10,000 expected.
     const first = stepQuiet(
-      openSpike({ watch: watchAt(15, { input_tokens: 30_000 }) }),
+      anOpenSpike({ watch: watchAt(15, { input_tokens: 30_000 }) }),
       [series('input_tokens', 30_500)],
       HOUR + 20 * MINUTE,
       OPTIONS,
@@ -90,14 +62,14 @@ describe('stepQuiet', () => {
       alert: { watch: { quietSince: '2026-11-08T10:15:00.000Z' } },
     });
     const almost = stepQuiet(
-      openSpike({ watch: watchAt(40, { input_tokens: 32_500 }, '2026-11-08T10:15:00.000Z') }),
+      anOpenSpike({ watch: watchAt(40, { input_tokens: 32_500 }, '2026-11-08T10:15:00.000Z') }),
       [series('input_tokens', 32_900)],
       HOUR + 44 * MINUTE,
       OPTIONS,
     );
     expect(almost.action).toBe('record');
     const done = stepQuiet(
-      openSpike({ watch: watchAt(40, { input_tokens: 32_500 }, '2026-11-08T10:15:00.000Z') }),
+      anOpenSpike({ watch: watchAt(40, { input_tokens: 32_500 }, '2026-11-08T10:15:00.000Z') }),
       [series('input_tokens', 33_000)],
       HOUR + 45 * MINUTE,
       OPTIONS,
@@ -119,7 +91,7 @@ describe('stepQuiet', () => {
   it('measures across the top of an hour from the hour the watch began', () => {
     // Watched at 10:55 with 40,000; at 11:05 the closed hour holds 41,000 and the new one 1,000:
     // 2,000 tokens in 10 minutes, 12,000 an hour — within the band (under 2× of 10,000).
-    const open = openSpike({ watch: watchAt(55, { input_tokens: 40_000 }, '2026-11-08T10:30:00.000Z') });
+    const open = anOpenSpike({ watch: watchAt(55, { input_tokens: 40_000 }, '2026-11-08T10:30:00.000Z') });
     const points = [
       { hourStart: HOUR, value: 41_000 },
       { hourStart: HOUR + HOUR_MS, value: 1_000 },
@@ -134,7 +106,7 @@ describe('stepQuiet', () => {
   });
 
   it('resolves only when every series of the incident is quiet', () => {
-    const open = openSpike({
+    const open = anOpenSpike({
       watch: watchAt(40, { input_tokens: 32_500, output_tokens: 5_000 }, '2026-11-08T10:15:00.000Z'),
     });
     const step = stepQuiet(
@@ -148,7 +120,7 @@ describe('stepQuiet', () => {
   });
 
   it('does not judge a series that joined the incident since the last run', () => {
-    const open = openSpike({ watch: watchAt(40, { input_tokens: 32_500 }, '2026-11-08T10:15:00.000Z') });
+    const open = anOpenSpike({ watch: watchAt(40, { input_tokens: 32_500 }, '2026-11-08T10:15:00.000Z') });
     const step = stepQuiet(
       open,
       [series('input_tokens', 33_000), series('cached_tokens', 0)],
@@ -159,7 +131,7 @@ describe('stepQuiet', () => {
   });
 
   it('changes nothing for runs under 30 seconds apart, and restarts the watch when the clock goes back', () => {
-    const open = openSpike({ watch: watchAt(40, { input_tokens: 32_500 }, '2026-11-08T10:15:00.000Z') });
+    const open = anOpenSpike({ watch: watchAt(40, { input_tokens: 32_500 }, '2026-11-08T10:15:00.000Z') });
     expect(stepQuiet(open, [series('input_tokens', 32_500)], HOUR + 40 * MINUTE + 20_000, OPTIONS)).toEqual({
       action: 'none',
     });
@@ -168,7 +140,7 @@ describe('stepQuiet', () => {
   });
 
   it('without an expected value, is quiet only under the minimum volume', () => {
-    const open = openSpike({ watch: watchAt(40, { input_tokens: 32_500 }, '2026-11-08T10:15:00.000Z') });
+    const open = anOpenSpike({ watch: watchAt(40, { input_tokens: 32_500 }, '2026-11-08T10:15:00.000Z') });
     // 400 tokens in 5 minutes = 4,800 an hour: over minVolume (1,000), nothing to compare with.
     expect(
       stepQuiet(open, [series('input_tokens', 32_900, 'unknown')], HOUR + 45 * MINUTE, OPTIONS).action,
@@ -180,6 +152,6 @@ describe('stepQuiet', () => {
   });
 
   it('does nothing for an incident with no series left (its meter gone from the catalog)', () => {
-    expect(stepQuiet(openSpike(), [], HOUR + 45 * MINUTE, OPTIONS)).toEqual({ action: 'none' });
+    expect(stepQuiet(anOpenSpike(), [], HOUR + 45 * MINUTE, OPTIONS)).toEqual({ action: 'none' });
   });
 });

@@ -17,12 +17,10 @@ import {
 import { thresholdMessage } from '../../../functions/adapters/sns/sns-threshold-publisher.js';
 import { createSlackNotifier, type NotifierLogger } from '../../../functions/alerts/slack-notifier.js';
 import { awsSlackNotifierDeps } from '../../../functions/composition/aws-alerts.js';
-import type { Alert } from '../../../shared/alerts/alert.js';
 import { alertMessageOf } from '../../../shared/alerts/alert-message.js';
-import { alertIdOf } from '../../../shared/alerts/incident.js';
 import { InvalidNotificationError, parseNotification } from '../../../shared/alerts/notification.js';
 import { slackMessageForAlert } from '../../../shared/alerts/slack-message.js';
-import { aHardCapCrossing, aSpikeAlert, snsEvent } from '../../factories/alerts.js';
+import { aHardCapCrossing, anOpenSpike, aSpikeAlert, snsEvent } from '../../factories/alerts.js';
 
 const SECRET_PATH = '/services/T0000/B0000/s3cr3tW3bh00kT0k3n';
 const API = 'https://api.example.com/prod';
@@ -365,33 +363,7 @@ describe('parseNotification', () => {
   });
 
   it('reads what the detector publishes (alertMessageOf)', () => {
-    const startedAt = '2026-11-29T14:00:00.000Z';
-    const alert: Alert = {
-      id: alertIdOf('acme#input_tokens#model=gpt-4o#usage_spike', startedAt),
-      incidentKey: 'acme#input_tokens#model=gpt-4o#usage_spike',
-      kind: 'usage_spike',
-      severity: 'critical',
-      state: 'open',
-      tenant: 'acme',
-      meter: 'input_tokens',
-      dimensions: { model: 'gpt-4o' },
-      unit: 'tokens',
-      observed: '52000',
-      expected: '10000',
-      ratio: 5.2,
-      notifiedRatio: 5.2,
-      window: { start: startedAt, end: '2026-11-29T15:00:00.000Z' },
-      startedAt,
-      updatedAt: '2026-11-29T15:02:00.000Z',
-      normalHours: 0,
-      evaluatedHour: startedAt,
-      history: [],
-      version: 1,
-      recent: [1, 2, 3],
-      title: 'acme: input_tokens is 5.2× its normal level',
-      summary: 'input_tokens was 52000 tokens in the last hour.',
-      action: 'Check for a runaway agent.',
-    };
+    const alert = anOpenSpike({ dimensions: { model: 'gpt-4o' }, recent: [1, 2, 3] });
     const message = alertMessageOf(alert, 'alert.opened');
     expect(parseNotification(JSON.stringify(message))).toEqual({ kind: 'alert', message });
   });
