@@ -42,7 +42,7 @@ export function awsSlackNotifierDeps(
   const config = parseEnvironment(schema, env);
   const secrets = options.secrets ?? new SecretsManagerClient({ region: config.AWS_REGION });
   const secretArn = config.TOLLGATE_SLACK_WEBHOOK_SECRET_ARN;
-  const webhookUrl = secretOnce(() =>
+  const slackConfig = secretOnce(() =>
     fetchSecretString(secrets, secretArn).catch((error: unknown) => {
       // fetchSecretString refuses an empty SecretString: for this secret, that means "not configured".
       if (error instanceof ConfigurationError) return '';
@@ -50,7 +50,7 @@ export function awsSlackNotifierDeps(
     }),
   );
   return {
-    poster: new RoutedSlackPoster({ config: webhookUrl, allowHttp: options.allowHttp ?? false }),
+    poster: new RoutedSlackPoster({ config: slackConfig, allowHttp: options.allowHttp ?? false }),
     ...(config.TOLLGATE_API_URL === undefined ? {} : { apiBaseUrl: config.TOLLGATE_API_URL }),
     logger:
       options.logger ?? powertoolsNotifierLogger(new Logger({ serviceName: 'tollgate-slack-notifier' })),

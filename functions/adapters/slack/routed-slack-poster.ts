@@ -52,7 +52,7 @@ export class RoutedSlackPoster {
     for (const route of routes) {
       const poster = new SlackWebhookPoster({
         ...this.options.poster,
-        webhookUrl: async () => route.webhookUrl,
+        webhookUrl: route.webhookUrl,
       });
       try {
         await poster.post(payload);

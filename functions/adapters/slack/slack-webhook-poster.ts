@@ -6,13 +6,12 @@
  * as a cause.
  */
 import type { SlackPayload } from '../../../shared/alerts/slack-message.js';
-import { SLACK_NOT_CONFIGURED } from '../../../shared/alerts/slack-routing.js';
 
 export type SlackFetch = (url: string, init: RequestInit) => Promise<Response>;
 
 export interface SlackWebhookPosterOptions {
-  /** The webhook URL (e.g. from Secrets Manager); empty or `none` means Slack is not configured. */
-  readonly webhookUrl: () => Promise<string>;
+  /** The webhook URL (one route of `RoutedSlackPoster`, which reads and checks the configuration). */
+  readonly webhookUrl: string;
   readonly fetch?: SlackFetch;
   /** Attempts in all, the first included (default 4). */
   readonly maxAttempts?: number;
@@ -31,7 +30,8 @@ export interface SlackWebhookPosterOptions {
  * - `slack_rejected`: Slack answered 4xx other than 429 (a bad payload, a revoked or archived
  *   webhook); retrying cannot help.
  * - `slack_unavailable`: every attempt failed with a network error, a timeout, 429 or 5xx.
- * - `slack_not_configured`: the URL is empty, `none`, or not an http(s) URL.
+ * - `slack_not_configured`: the configuration is empty, `none`, or not valid (see
+ *   `RoutedSlackPoster`), or a URL is not an http(s) URL.
  */
 export type SlackDeliveryErrorCode = 'slack_rejected' | 'slack_unavailable' | 'slack_not_configured';
 
@@ -56,7 +56,7 @@ export class SlackDeliveryError extends Error {
 const REDACTED = '[slack webhook url]';
 
 export class SlackWebhookPoster {
-  private readonly webhookUrl: () => Promise<string>;
+  private readonly webhookUrl: string;
   private readonly fetch: SlackFetch;
   private readonly maxAttempts: number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -76,16 +76,8 @@ export class SlackWebhookPoster {
     this.random = options.random ?? Math.random;
   }
 
-  /** False when the webhook URL is empty or `none`: posts would go nowhere. */
-  async configured(): Promise<boolean> {
-    return isConfigured(await this.webhookUrl());
-  }
-
   async post(payload: SlackPayload): Promise<void> {
-    const url = (await this.webhookUrl()).trim();
-    if (!isConfigured(url)) {
-      throw new SlackDeliveryError('slack_not_configured', 'Slack is not configured', { attempts: 0 });
-    }
+    const url = this.webhookUrl.trim();
     if (!/^https?:$/.test(URL.canParse(url) ? new URL(url).protocol : '')) {
       throw new SlackDeliveryError('slack_not_configured', 'the Slack webhook URL is not an http(s) URL', {
         attempts: 0,
@@ -138,11 +130,6 @@ export class SlackWebhookPoster {
     const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
     return Math.round(ceiling / 2 + (ceiling / 2) * this.random());
   }
-}
-
-function isConfigured(url: string): boolean {
-  const value = url.trim();
-  return value !== '' && value.toLowerCase() !== SLACK_NOT_CONFIGURED;
 }
 
 /** `Retry-After` in seconds (Slack sends seconds); undefined when absent or not a number. */

@@ -109,11 +109,14 @@ afterEach(async () => {
   await slack.close();
 });
 
-function notifier(poster: Partial<SlackWebhookPosterOptions> = {}) {
-  const { webhookUrl, ...options } = poster;
+/** The notifier over a `RoutedSlackPoster`: `config` is the secret's text (default: the fake Slack's URL). */
+function notifier(
+  poster: Partial<Omit<SlackWebhookPosterOptions, 'webhookUrl'>> & { config?: () => Promise<string> } = {},
+) {
+  const { config, ...options } = poster;
   return createSlackNotifier({
     poster: new RoutedSlackPoster({
-      config: webhookUrl ?? (async () => slack.url),
+      config: config ?? (async () => slack.url),
       allowHttp: true,
       poster: {
         sleep: async (ms) => {
@@ -261,7 +264,7 @@ describe('the Slack notifier', () => {
   });
 
   it('fails without retrying when the secret holds something that is not a URL, and never echoes it', async () => {
-    const error = await notifier({ webhookUrl: async () => `hooks.slack.com${SECRET_PATH}` })(
+    const error = await notifier({ config: async () => `hooks.slack.com${SECRET_PATH}` })(
       snsEvent(JSON.stringify(aSpikeAlert())),
     ).catch((e: unknown) => e);
 
@@ -297,7 +300,7 @@ describe('the Slack notifier', () => {
   it.each(['none', '', ' NONE '])(
     'drops messages without error while Slack is not configured (%j)',
     async (value) => {
-      await notifier({ webhookUrl: async () => value })(snsEvent(JSON.stringify(aSpikeAlert())));
+      await notifier({ config: async () => value })(snsEvent(JSON.stringify(aSpikeAlert())));
 
       expect(slack.received).toHaveLength(0);
       expect(logger.entries).toEqual([
@@ -320,7 +323,7 @@ describe('the Slack notifier', () => {
         { name: 'pipeline', webhookUrl: `${base}/ops`, kinds: ['pipeline_alarm'] },
       ],
     });
-    const handler = notifier({ webhookUrl: async () => routing });
+    const handler = notifier({ config: async () => routing });
 
     await handler(snsEvent(JSON.stringify(aSpikeAlert()))); // acme, critical
     await handler(snsEvent(JSON.stringify(aSpikeAlert({ tenant: 'globex', severity: 'warning' }))));
@@ -338,7 +341,7 @@ describe('the Slack notifier', () => {
     const routing = JSON.stringify({
       routes: [{ webhookUrl: `http://hooks.example.com${SECRET_PATH}`, minSeverity: 'urgent' }],
     });
-    const error = await notifier({ webhookUrl: async () => routing })(
+    const error = await notifier({ config: async () => routing })(
       snsEvent(JSON.stringify(aSpikeAlert())),
     ).catch((e: unknown) => e);
 
