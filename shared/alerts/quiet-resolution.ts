@@ -23,7 +23,7 @@ export interface WatchedSeries {
   /** Unique within the incident: the meter key, or `spend`. */
   readonly id: string;
   readonly points: readonly HourlyPoint[];
-  /** The current hour's expected usage (`expectedInHour`); undefined without enough history. */
+  /** The current hour's expected usage (`baselineInHour`); undefined without enough history. */
   readonly expected: number | undefined;
   readonly options: DetectorOptions;
 }

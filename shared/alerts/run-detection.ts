@@ -16,14 +16,7 @@ import type { RollupRow, UsageReader } from '../usage/ports.js';
 import type { Alert } from './alert.js';
 import { alertMessageOf } from './alert-message.js';
 import { creditFindings } from './credit-alerts.js';
-import {
-  baselineInHour,
-  type Detection,
-  detectAnomalies,
-  expectedInHour,
-  isNormal,
-  spikeOf,
-} from './detection/detector.js';
+import { baselineInHour, type Detection, detectAnomalies, isNormal, spikeOf } from './detection/detector.js';
 import type { DetectorOptions } from './detection/detector-options.js';
 import { fillHours, type HourlySeries } from './detection/hourly-series.js';
 import {
@@ -215,7 +208,7 @@ export async function runDetection(deps: DetectionDeps): Promise<DetectionSummar
         .map((e) => ({
           id: e.series.key.meter,
           points: e.series.points,
-          expected: expectedInHour(e.series, e.options, hour + HOUR_MS),
+          expected: baselineInHour(e.series, e.options, hour + HOUR_MS)?.expected,
           options: e.options,
         }));
       const next = stepQuiet(alert, watched, now, incidentOptions);

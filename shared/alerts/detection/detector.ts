@@ -256,19 +256,10 @@ export function isNormal(series: HourlySeries, options: DetectorOptions, nowMs: 
 }
 
 /**
- * The usage expected in the hour starting at `hourStart` (the current one, say), from its
- * baseline over the hours before it; `undefined` without enough history to judge. Points at or
- * after `hourStart` are ignored.
+ * The baseline of the hour starting at `hourStart` (the current one, say), from the hours
+ * before it; `undefined` without enough history to judge. Points at or after `hourStart` are
+ * ignored.
  */
-export function expectedInHour(
-  series: HourlySeries,
-  options: DetectorOptions,
-  hourStart: number,
-): number | undefined {
-  return baselineInHour(series, options, hourStart)?.expected;
-}
-
-/** The baseline of the hour starting at `hourStart`, from the hours before it (see `expectedInHour`). */
 export function baselineInHour(
   series: HourlySeries,
   options: DetectorOptions,
